@@ -1,0 +1,328 @@
+"""The ``graphmem`` command: each subcommand is a thin call of one ``Memory`` method with the same options.
+
+``--json`` prints exactly what the method returns; without it the output is meant for a person.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from graphmem.config import MemoryConfig, default_home
+from graphmem.errors import GraphmemError
+from graphmem.memory import Memory
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DEMO_CONVERSATIONS = [
+    "Hi, I'm Alex. I love basketball and gaming.",
+    "Alice met Bob at GraphConf 2025 in San Francisco.",
+]
+DEMO_QUERIES = ["What do you know about me?", "Who did Alice meet at GraphConf?"]
+
+
+def _open(store: str | None, config: str | None) -> Memory:
+    cfg = MemoryConfig.from_file(config) if config else MemoryConfig()
+    if store:
+        cfg.graph_store.config.path = store
+    return Memory(cfg)
+
+
+def memory_options(fn: F) -> F:
+    """--store/--config/--user/--agent/--run/--json, shared by every command that opens a memory."""
+    options = [
+        click.option("--store", type=click.Path(dir_okay=False), help="SQLite file (default: $GRAPHMEM_HOME)."),
+        click.option("--config", type=click.Path(exists=True, dir_okay=False), help="YAML config file."),
+        click.option("--user", "user_id", help="user_id scope."),
+        click.option("--agent", "agent_id", help="agent_id scope."),
+        click.option("--run", "run_id", help="run_id scope."),
+        click.option("--json", "as_json", is_flag=True, help="Print the method's return value as JSON."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def scope_of(kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {k: kwargs[k] for k in ("user_id", "agent_id", "run_id") if kwargs.get(k)}
+
+
+def _emit(value: Any, as_json: bool, human: Callable[[Any], None]) -> None:
+    if as_json:
+        click.echo(json.dumps(value, indent=2, default=str, ensure_ascii=False))
+    else:
+        human(value)
+
+
+def handle_errors(fn: F) -> F:
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except GraphmemError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+# -- human-readable printing ------------------------------------------------------------------------------------------
+def print_add(result: dict[str, Any]) -> None:
+    if result.get("error"):
+        click.echo(f"  ! {result['error']} (episode {result['episode_id']} kept)")
+    for item in result["results"]:
+        click.echo(f"  {item['event']:<6} {item['memory']}")
+    added = result["relations"]["added"]
+    if added:
+        click.echo(
+            "  relations: " + ", ".join(f"{r['source']} -{r['relationship']}-> {r['destination']}" for r in added)
+        )
+
+
+def print_search(result: dict[str, Any]) -> None:
+    if not result["results"]:
+        click.echo("  (no memories found)")
+    for i, item in enumerate(result["results"], start=1):
+        lanes = "+".join(item["lanes"])
+        click.echo(f"  {i:>2}. {item['score']:.3f}  {item['memory']}   [{lanes}]")
+    if result["relations"]:
+        click.echo("  relations:")
+        for r in result["relations"]:
+            hops = f"{r['hops']} hop{'s' if r['hops'] != 1 else ''}" if r["hops"] else "fact match"
+            click.echo(f"    {r['source']} -{r['relationship']}-> {r['destination']}   ({r['score']:.3f}, {hops})")
+
+
+def print_memories(result: dict[str, Any]) -> None:
+    for item in result["results"]:
+        click.echo(f"{item['id']}  {item['created_at'][:19]}  {item['memory']}")
+    click.echo(f"({len(result['results'])} memories)")
+
+
+def print_paths(paths: list[dict[str, Any]]) -> None:
+    if not paths:
+        click.echo("no path found")
+    for i, path in enumerate(paths, start=1):
+        click.echo(f"path {i} ({path['length']} hop{'s' if path['length'] != 1 else ''}):")
+        for hop in path["hops"]:
+            click.echo(f"  {hop['source']} -{hop['relationship']}-> {hop['destination']}: {hop['fact']}")
+            for episode in hop["episodes"]:
+                click.echo(
+                    f"      from episode {episode['id']} at {episode['created_at'][:19]}: {episode['excerpt']!r}"
+                )
+
+
+# -- commands ---------------------------------------------------------------------------------------------------------
+@click.group()
+@click.version_option(package_name="graphmem")
+def main() -> None:
+    """graphmem: graph-first memory for AI agents (embedded store, offline by default)."""
+
+
+@main.command()
+@click.option("--store", type=click.Path(dir_okay=False), help="SQLite file (default: $GRAPHMEM_HOME/demo.db).")
+@click.option("--json", "as_json", is_flag=True)
+@handle_errors
+def demo(store: str | None, as_json: bool) -> None:
+    """Add two conversations, run two searches and print what was found. Offline, no API key."""
+    path = Path(store) if store else default_home() / "demo.db"
+    with _open(str(path), None) as memory:
+        memory.delete_all(user_id="alex")
+        report: dict[str, Any] = {"store": str(path), "adds": [], "searches": []}
+        if not as_json:
+            click.echo(f"graphmem demo: embedded store {path}, local MiniLM embedder, offline rule extractor\n")
+        for text in DEMO_CONVERSATIONS:
+            result = memory.add(text, user_id="alex")
+            report["adds"].append({"input": text, **result})
+            if not as_json:
+                click.echo(f'+ add (user alex): "{text}"')
+                print_add(result)
+        for query in DEMO_QUERIES:
+            result = memory.search(query, user_id="alex", limit=5)
+            report["searches"].append({"query": query, **result})
+            if not as_json:
+                click.echo(f'\n? search (user alex): "{query}"')
+                print_search(result)
+        if as_json:
+            _emit(report, True, print)
+        else:
+            click.echo(f'\nTry: graphmem search --store {path} --user alex "Where was GraphConf?"')
+
+
+@main.command()
+@click.argument("text")
+@memory_options
+@click.option("--metadata", help="JSON object stored with each memory.")
+@click.option("--no-infer", is_flag=True, help="Store the text as one memory, without extraction.")
+@handle_errors
+def add(
+    text: str, store: str | None, config: str | None, as_json: bool, metadata: str | None, no_infer: bool, **scope: Any
+) -> None:
+    """Add a message (TEXT) to memory."""
+    meta = _json_option("--metadata", metadata)
+    with _open(store, config) as memory:
+        _emit(memory.add(text, **scope_of(scope), metadata=meta, infer=not no_infer), as_json, print_add)
+
+
+@main.command()
+@click.argument("query")
+@memory_options
+@click.option("--limit", default=10, show_default=True)
+@click.option("--filters", help='JSON filter, e.g. \'{"category": "food"}\'.')
+@click.option("--threshold", type=float, help="Minimum cosine similarity.")
+@click.option("--as-of", help="ISO time: what was believed true then.")
+@handle_errors
+def search(
+    query: str,
+    store: str | None,
+    config: str | None,
+    as_json: bool,
+    limit: int,
+    filters: str | None,
+    threshold: float | None,
+    as_of: str | None,
+    **scope: Any,
+) -> None:
+    """Search memories and relations."""
+    with _open(store, config) as memory:
+        result = memory.search(
+            query,
+            **scope_of(scope),
+            limit=limit,
+            filters=_json_option("--filters", filters),
+            threshold=threshold,
+            as_of=as_of,
+        )
+        _emit(result, as_json, print_search)
+
+
+@main.command(name="list")
+@memory_options
+@click.option("--limit", default=100, show_default=True)
+@click.option("--filters", help="JSON filter.")
+@handle_errors
+def list_(store: str | None, config: str | None, as_json: bool, limit: int, filters: str | None, **scope: Any) -> None:
+    """List memories in scope (get_all)."""
+    with _open(store, config) as memory:
+        result = memory.get_all(**scope_of(scope), limit=limit, filters=_json_option("--filters", filters))
+        _emit(result, as_json, print_memories)
+
+
+@main.command()
+@click.argument("memory_id")
+@memory_options
+@handle_errors
+def get(memory_id: str, store: str | None, config: str | None, as_json: bool, **_: Any) -> None:
+    """Show one memory."""
+    with _open(store, config) as memory:
+        found = memory.get(memory_id)
+        if found is None:
+            raise click.ClickException(f"memory {memory_id!r} not found")
+        _emit(found, as_json, lambda m: click.echo(json.dumps(m, indent=2, ensure_ascii=False)))
+
+
+@main.command()
+@click.argument("memory_id")
+@memory_options
+@handle_errors
+def history(memory_id: str, store: str | None, config: str | None, as_json: bool, **_: Any) -> None:
+    """Show the ADD/UPDATE/DELETE events of a memory."""
+    with _open(store, config) as memory:
+        events = memory.history(memory_id)
+
+        def human(items: list[dict[str, Any]]) -> None:
+            for e in items:
+                change = e["new_memory"] if e["event"] == "ADD" else f"{e['old_memory']!r} -> {e['new_memory']!r}"
+                click.echo(f"{e['created_at'][:19]}  {e['event']:<6} {change}")
+
+        _emit(events, as_json, human)
+
+
+@main.command()
+@click.argument("memory_id", required=False)
+@memory_options
+@click.option("--all", "delete_all", is_flag=True, help="Delete everything in the given scope.")
+@handle_errors
+def delete(
+    memory_id: str | None, store: str | None, config: str | None, as_json: bool, delete_all: bool, **scope: Any
+) -> None:
+    """Delete one memory, or with --all everything in a scope."""
+    with _open(store, config) as memory:
+        if delete_all:
+            result = memory.delete_all(**scope_of(scope))
+        elif memory_id:
+            result = memory.delete(memory_id)
+        else:
+            raise click.UsageError("give a MEMORY_ID, or --all with --user/--agent/--run")
+        _emit(result, as_json, lambda r: click.echo(r["message"]))
+
+
+@main.command()
+@click.argument("source")
+@click.argument("target")
+@memory_options
+@click.option("--max-hops", default=3, show_default=True)
+@click.option("--limit", default=10, show_default=True)
+@handle_errors
+def paths(
+    source: str,
+    target: str,
+    store: str | None,
+    config: str | None,
+    as_json: bool,
+    max_hops: int,
+    limit: int,
+    **scope: Any,
+) -> None:
+    """Evidence paths between two entities, each hop with the episode it came from."""
+    with _open(store, config) as memory:
+        _emit(memory.paths(source, target, **scope_of(scope), max_hops=max_hops, limit=limit), as_json, print_paths)
+
+
+@main.command(name="import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@memory_options
+@handle_errors
+def import_(file: str, store: str | None, config: str | None, as_json: bool, **scope: Any) -> None:
+    """Import a JSONL file: one add call per line (see README), with a progress bar."""
+    from graphmem.transfer import count_lines, import_lines
+
+    with _open(store, config) as memory, open(file, encoding="utf-8") as handle:
+        total = count_lines(file)
+        summary = import_lines(memory, handle, scope_of(scope), total=total, progress=not as_json)
+    _emit(
+        summary,
+        as_json,
+        lambda s: click.echo(f"imported {s['episodes']} episodes, {s['memories']} memories ({s['failed']} failed)"),
+    )
+
+
+@main.command()
+@memory_options
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="File to write (default: stdout).")
+@handle_errors
+def export(store: str | None, config: str | None, as_json: bool, output: str | None, **scope: Any) -> None:
+    """Export the scope's episodes as JSONL that `graphmem import` reads back."""
+    from graphmem.transfer import export_lines
+
+    with _open(store, config) as memory:
+        lines: Iterator[str] = export_lines(memory, scope_of(scope))
+        if output:
+            with open(output, "w", encoding="utf-8") as handle:
+                count = sum(1 for line in lines if handle.write(line + "\n"))
+            click.echo(f"exported {count} episodes to {output}", err=True)
+        else:
+            for line in lines:
+                click.echo(line)
+
+
+def _json_option(name: str, value: str | None) -> Any:
+    if value is None:
+        return None
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(f"not valid JSON: {exc}", param_hint=name) from None

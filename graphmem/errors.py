@@ -1,0 +1,35 @@
+"""Errors graphmem raises on purpose. Each names the field and value that was wrong and what is accepted."""
+
+from __future__ import annotations
+
+
+class GraphmemError(Exception):
+    """Base class: catch this to handle every error graphmem raises deliberately."""
+
+
+class ValidationError(GraphmemError, ValueError):
+    """Bad input from the caller. ``field`` names the parameter or config key at fault."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(f"{field}: {message}")
+
+
+class ConfigError(ValidationError):
+    """An unknown or malformed configuration key."""
+
+
+class NotFoundError(GraphmemError, KeyError):
+    """A memory (or other record) id that does not exist, or is outside the caller's scope."""
+
+    def __init__(self, kind: str, ident: str) -> None:
+        self.kind = kind
+        self.ident = ident
+        super().__init__(f"{kind} {ident!r} not found")
+
+    def __str__(self) -> str:  # KeyError would otherwise print the repr of the args
+        return f"{self.kind} {self.ident!r} not found"
+
+
+class StoreError(GraphmemError):
+    """The store could not be opened or written (path, permissions, corrupt file, unreachable server)."""

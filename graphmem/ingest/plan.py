@@ -1,0 +1,302 @@
+"""Deciding what an ``add`` writes: pure functions from an extraction and store candidates to a ``WritePlan``.
+
+No I/O here, so the same decisions serve every backend, ``Memory`` and ``AsyncMemory`` alike. Ids are derived from
+the episode id, which makes a replayed episode write the same rows (and so change nothing).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from graphmem.models import (
+    EntityRecord,
+    Episode,
+    ExtractedRelation,
+    Extraction,
+    HistoryEvent,
+    MemoryRecord,
+    Message,
+    Provenance,
+    RelationRecord,
+    normalize_entity_type,
+    normalize_name,
+    normalize_relation_type,
+)
+from graphmem.stores.base import RelationUpdate, WritePlan
+
+_NAMESPACE = uuid.UUID("6f1c52a4-6b8e-4b8e-9a53-0b6f8f3c2d11")
+
+
+def derived_id(episode_id: str, *parts: str) -> str:
+    return str(uuid.uuid5(_NAMESPACE, "\x1f".join((episode_id, *parts))))
+
+
+def text_hash(text: str) -> str:
+    """Duplicate detection key: the same words in the same order, ignoring case and spacing."""
+    return hashlib.md5(" ".join(text.split()).casefold().encode("utf-8")).hexdigest()
+
+
+@dataclass
+class FactDraft:
+    text: str
+    hash: str
+    entities: list[str]  # normalized names
+    message: Message | None
+
+
+@dataclass
+class EntityDraft:
+    name: str
+    normalized: str
+    type: str
+    aliases: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RelationDraft:
+    source: str  # normalized names
+    type: str
+    target: str
+    fact: str
+    valid_at: datetime | None
+    invalid_at: datetime | None
+
+
+@dataclass
+class Draft:
+    """An extraction cleaned up: types normalized, endpoints present as entities, duplicates dropped."""
+
+    facts: list[FactDraft]
+    entities: dict[str, EntityDraft]
+    relations: list[RelationDraft]
+
+
+def draft(extraction: Extraction, messages: list[Message]) -> Draft:
+    entities: dict[str, EntityDraft] = {}
+    for e in extraction.entities:
+        key = normalize_name(e.name)
+        if not key:
+            continue
+        known = entities.setdefault(key, EntityDraft(e.name.strip(), key, normalize_entity_type(e.type)))
+        if known.type == "Entity":
+            known.type = normalize_entity_type(e.type)
+        known.aliases.extend(a for a in e.aliases if normalize_name(a) and a not in known.aliases)
+    relations: list[RelationDraft] = []
+    seen_relations: set[tuple[str, str, str]] = set()
+    for r in extraction.relations:
+        relation = _relation(r, entities)
+        if relation is not None and (relation.source, relation.type, relation.target) not in seen_relations:
+            seen_relations.add((relation.source, relation.type, relation.target))
+            relations.append(relation)
+    facts: list[FactDraft] = []
+    seen_hashes: set[str] = set()
+    for f in extraction.facts:
+        text = " ".join(f.text.split())
+        digest = text_hash(text)
+        if not text or digest in seen_hashes:
+            continue
+        seen_hashes.add(digest)
+        names = [k for k in (normalize_name(n) for n in f.entities) if k]
+        for name, key in zip(f.entities, names, strict=False):
+            entities.setdefault(key, EntityDraft(name.strip(), key, "Entity"))
+        message = _message_of(f.message_index, messages)
+        facts.append(FactDraft(text, digest, list(dict.fromkeys(names)), message))
+    return Draft(facts, entities, relations)
+
+
+def _relation(r: ExtractedRelation, entities: dict[str, EntityDraft]) -> RelationDraft | None:
+    source, target = normalize_name(r.source), normalize_name(r.target)
+    if not source or not target:
+        return None
+    entities.setdefault(source, EntityDraft(r.source.strip(), source, "Entity"))
+    entities.setdefault(target, EntityDraft(r.target.strip(), target, "Entity"))
+    return RelationDraft(
+        source, normalize_relation_type(r.type), target, " ".join(r.fact.split()), r.valid_at, r.invalid_at
+    )
+
+
+def _message_of(index: int | None, messages: list[Message]) -> Message | None:
+    if index is not None and 0 <= index < len(messages):
+        return messages[index]
+    speakers = [m for m in messages if m.role not in ("system", "assistant")] or messages
+    return speakers[0] if speakers else None
+
+
+def actor_of(message: Message | None) -> str | None:
+    return None if message is None else (message.actor_id or message.name)
+
+
+@dataclass
+class Resolved:
+    """Entity keys mapped to ids: existing ones from the store, new ones with fresh derived ids."""
+
+    ids: dict[str, str]
+    new: list[EntityDraft]
+    new_aliases: list[tuple[str, str]]
+
+
+def resolve_entities(d: Draft, episode_id: str, found: dict[str, EntityRecord]) -> Resolved:
+    """Exact normalized name or alias match within the scope merges; anything else is a new entity."""
+    ids: dict[str, str] = {}
+    new: list[EntityDraft] = []
+    new_aliases: list[tuple[str, str]] = []
+    for key, entity in d.entities.items():
+        existing = found.get(key) or next(
+            (found[normalize_name(a)] for a in entity.aliases if normalize_name(a) in found), None
+        )
+        if existing is None:
+            ids[key] = derived_id(episode_id, "entity", key)
+            new.append(entity)
+            continue
+        ids[key] = existing.id
+        known = {existing.normalized, *(normalize_name(a) for a in existing.aliases)}
+        for alias in [entity.name, *entity.aliases]:
+            if normalize_name(alias) not in known:
+                known.add(normalize_name(alias))
+                new_aliases.append((existing.id, alias))
+    return Resolved(ids, new, new_aliases)
+
+
+def relation_keys(d: Draft, resolved: Resolved) -> list[tuple[str, str, str]]:
+    return [(resolved.ids[r.source], r.type, resolved.ids[r.target]) for r in d.relations]
+
+
+@dataclass
+class Embeddings:
+    """Vectors for the texts a plan writes, keyed by text (each distinct text embedded once)."""
+
+    by_text: dict[str, list[float]]
+
+    def get(self, text: str) -> list[float] | None:
+        return self.by_text.get(text)
+
+
+def texts_to_embed(d: Draft, resolved: Resolved, new_fact_hashes: set[str], existing_relations: set[Any]) -> list[str]:
+    texts = [f.text for f in d.facts if f.hash in new_fact_hashes]
+    texts += [e.name for e in resolved.new]
+    keys = relation_keys(d, resolved)
+    texts += [r.fact for r, key in zip(d.relations, keys, strict=True) if key not in existing_relations]
+    return list(dict.fromkeys(texts))
+
+
+def build_plan(
+    *,
+    episode: Episode,
+    d: Draft,
+    resolved: Resolved,
+    duplicates: dict[str, MemoryRecord],
+    existing_relations: dict[tuple[str, str, str], str],
+    vectors: Embeddings,
+    metadata: dict[str, Any],
+    now: datetime,
+) -> tuple[WritePlan, list[dict[str, Any]], list[dict[str, Any]]]:
+    """The plan, plus the per-memory results and added relations that ``add`` reports."""
+    plan = WritePlan(episode_id=episode.id)
+    results: list[dict[str, Any]] = []
+    memory_of_fact: dict[str, str] = {}
+    for i, f in enumerate(d.facts):
+        dup = duplicates.get(f.hash)
+        if dup is not None:
+            memory_of_fact[f.hash] = dup.id
+            plan.memory_episode_links.append((dup.id, episode.id))
+            results.append({"id": dup.id, "memory": dup.text, "event": "NONE"})
+            continue
+        memory_id = derived_id(episode.id, "memory", str(i), f.hash)
+        memory_of_fact[f.hash] = memory_id
+        actor, role = actor_of(f.message), (f.message.role if f.message else None)
+        plan.memories.append(
+            MemoryRecord(
+                id=memory_id,
+                text=f.text,
+                hash=f.hash,
+                scope=episode.scope,
+                metadata=dict(metadata),
+                actor_id=actor,
+                role=role,
+                created_at=now,
+                episode_ids=[episode.id],
+                embedding=vectors.get(f.text),
+            )
+        )
+        plan.history.append(
+            HistoryEvent(
+                id=derived_id(episode.id, "history", memory_id),
+                memory_id=memory_id,
+                event="ADD",
+                new_memory=f.text,
+                actor_id=actor,
+                role=role,
+                created_at=now,
+                scope=episode.scope,
+            )
+        )
+        results.append({"id": memory_id, "memory": f.text, "event": "ADD", **({"actor_id": actor} if actor else {})})
+    for entity in resolved.new:
+        plan.entities.append(
+            EntityRecord(
+                id=resolved.ids[entity.normalized],
+                name=entity.name,
+                normalized=entity.normalized,
+                type=entity.type,
+                aliases=entity.aliases,
+                scope=episode.scope,
+                created_at=now,
+                embedding=vectors.get(entity.name),
+            )
+        )
+    plan.entity_aliases.extend(resolved.new_aliases)
+    for f in d.facts:
+        plan.mentions.extend((memory_of_fact[f.hash], resolved.ids[key]) for key in f.entities)
+    added: list[dict[str, Any]] = []
+    for r, key in zip(d.relations, relation_keys(d, resolved), strict=True):
+        memory_ids = _supporting_memories(r, d, memory_of_fact)
+        plan.mentions.extend((m, resolved.ids[end]) for m in memory_ids for end in (r.source, r.target))
+        if key in existing_relations:
+            plan.relation_updates.append(
+                RelationUpdate(relation_id=existing_relations[key], memory_ids=memory_ids, episode_ids=[episode.id])
+            )
+            continue
+        actor = actor_of(next((f.message for f in d.facts if memory_of_fact[f.hash] in memory_ids), None))
+        plan.relations.append(
+            RelationRecord(
+                id=derived_id(episode.id, "relation", *key),
+                source_id=key[0],
+                target_id=key[2],
+                source=d.entities[r.source].name,
+                target=d.entities[r.target].name,
+                type=r.type,
+                fact=r.fact,
+                scope=episode.scope,
+                created_at=now,
+                valid_at=r.valid_at,
+                invalid_at=r.invalid_at,
+                provenance=Provenance(memory_ids=memory_ids, episode_ids=[episode.id], actor_id=actor),
+                embedding=vectors.get(r.fact),
+            )
+        )
+        added.append(
+            {
+                "source": d.entities[r.source].name,
+                "relationship": r.type,
+                "destination": d.entities[r.target].name,
+                "fact": r.fact,
+            }
+        )
+    plan.mentions = list(dict.fromkeys(plan.mentions))
+    return plan, results, added
+
+
+def _supporting_memories(r: RelationDraft, d: Draft, memory_of_fact: dict[str, str]) -> list[str]:
+    """The memories a relation came from: facts naming both ends, else its fact text, else facts naming one end."""
+    both = [memory_of_fact[f.hash] for f in d.facts if r.source in f.entities and r.target in f.entities]
+    if both:
+        return list(dict.fromkeys(both))
+    same = [memory_of_fact[f.hash] for f in d.facts if f.hash == text_hash(r.fact)]
+    if same:
+        return same
+    one = [memory_of_fact[f.hash] for f in d.facts if r.source in f.entities or r.target in f.entities]
+    return list(dict.fromkeys(one))[:1]

@@ -1,0 +1,438 @@
+"""``Memory`` and ``AsyncMemory``: the mem0-shaped facade over the ingest and recall pipelines.
+
+The facade validates arguments (errors name the parameter), builds scopes, and delegates: ``ingest`` decides and
+writes, ``recall`` ranks, the store does the I/O. ``AsyncMemory`` runs the same code on worker threads, so
+concurrent calls overlap their I/O (model calls, disk) without a second implementation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+from graphmem.config import MemoryConfig
+from graphmem.errors import NotFoundError, ValidationError
+from graphmem.ingest.extract import Extractor
+from graphmem.ingest.normalize import normalize_messages
+from graphmem.ingest.pipeline import Ingestor
+from graphmem.ingest.plan import derived_id, text_hash
+from graphmem.ingest.triples import triples_extraction
+from graphmem.models import HistoryEvent, Scope, utcnow
+from graphmem.providers.embed import Embedder
+from graphmem.providers.factory import make_embedder, make_extractor, make_store
+from graphmem.recall.explore import neighbors as _neighbors
+from graphmem.recall.explore import paths as _paths
+from graphmem.recall.explore import to_networkx as _to_networkx
+from graphmem.recall.filters import compile_filters, matches
+from graphmem.recall.search import SearchRequest
+from graphmem.recall.search import search as _search
+from graphmem.stores.base import Store
+from graphmem.transfer import episode_record, import_records
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def make_scope(user_id: Any, agent_id: Any, run_id: Any, *, required: bool) -> Scope:
+    """Validate scope ids; ``required`` calls need at least one, since an unscoped write or read would leak."""
+    for name, value in (("user_id", user_id), ("agent_id", agent_id), ("run_id", run_id)):
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise ValidationError(name, f"expected a non-empty string, got {value!r}")
+    scope = Scope(user_id=user_id, agent_id=agent_id, run_id=run_id)
+    if required and scope.is_empty():
+        raise ValidationError("user_id", "one of user_id, agent_id or run_id is required")
+    return scope
+
+
+def _positive_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValidationError(name, f"expected a positive integer, got {value!r}")
+    return value
+
+
+def _as_of(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValidationError("as_of", f"expected a datetime or ISO-8601 string, got {value!r}") from None
+    if not isinstance(value, datetime):
+        raise ValidationError("as_of", f"expected a datetime or ISO-8601 string, got {type(value).__name__}")
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+class Memory:
+    """Graph memory with mem0's method names. Works offline by default (embedded store, local model, rules)."""
+
+    def __init__(
+        self,
+        config: MemoryConfig | Mapping[str, Any] | None = None,
+        *,
+        store: Store | None = None,
+        embedder: Embedder | None = None,
+        extractor: Extractor | None = None,
+    ) -> None:
+        self.config = config if isinstance(config, MemoryConfig) else MemoryConfig.parse(dict(config or {}))
+        self.embedder = embedder or make_embedder(self.config.embedder)
+        self.store = store or make_store(self.config.graph_store, self.embedder.dim)
+        self.extractor = extractor or make_extractor(self.config.llm)
+        self._ingest = Ingestor(self.store, self.embedder, self.extractor)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Memory:
+        return cls(MemoryConfig.parse(dict(config)))
+
+    @classmethod
+    def from_config_file(cls, path: str | Path) -> Memory:
+        return cls(MemoryConfig.from_file(path))
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Memory:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- mem0 API ----------------------------------------------------------------------------------------------------
+    def add(
+        self,
+        messages: Any,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        infer: bool = True,
+        prompt: str | None = None,
+    ) -> dict[str, Any]:
+        """Store a conversation: the episode verbatim, then its facts, entities and relations (one transaction)."""
+        scope = make_scope(user_id, agent_id, run_id, required=True)
+        if metadata is not None and not isinstance(metadata, dict):
+            raise ValidationError("metadata", f"expected a dict, got {type(metadata).__name__}")
+        if not isinstance(infer, bool):
+            raise ValidationError("infer", f"expected True or False, got {infer!r}")
+        if prompt is not None and not isinstance(prompt, str):
+            raise ValidationError("prompt", f"expected a string, got {type(prompt).__name__}")
+        msgs = normalize_messages(messages)
+        return self._ingest.add(msgs, scope, dict(metadata or {}), infer, prompt or self.config.custom_prompt)
+
+    def search(
+        self,
+        query: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        limit: int = 10,
+        filters: dict[str, Any] | None = None,
+        threshold: float | None = None,
+        rerank: bool = False,
+        as_of: datetime | str | None = None,
+    ) -> dict[str, Any]:
+        """Hybrid search in scope: memories ranked by fused vector/BM25/graph lanes, plus the relations found.
+
+        ``threshold`` is a minimum cosine similarity between the query and a memory. Only current facts are
+        returned unless ``as_of`` asks what was believed at a past time.
+        """
+        if not isinstance(query, str) or not query.strip():
+            raise ValidationError("query", f"expected a non-empty string, got {query!r}")
+        scope = make_scope(user_id, agent_id, run_id, required=True)
+        if threshold is not None and (isinstance(threshold, bool) or not isinstance(threshold, int | float)):
+            raise ValidationError("threshold", f"expected a number between -1 and 1, got {threshold!r}")
+        if rerank:
+            raise ValidationError("rerank", "no reranker is configured in this version; call with rerank=False")
+        request = SearchRequest(
+            query=query,
+            scope=scope,
+            limit=_positive_int("limit", limit),
+            filters=compile_filters(filters),
+            threshold=threshold,
+            as_of=_as_of(as_of),
+        )
+        return _search(self.store, self.embedder, self.config.search, request)
+
+    def get(self, memory_id: str) -> dict[str, Any] | None:
+        """One memory by id, or None when there is no such memory."""
+        record = self.store.get_memory(self._memory_id(memory_id))
+        return None if record is None else record.to_api()
+
+    def get_all(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        limit: int = 100,
+        filters: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Current memories in scope, oldest first."""
+        scope = make_scope(user_id, agent_id, run_id, required=True)
+        limit = _positive_int("limit", limit)
+        compiled = compile_filters(filters)
+        results: list[dict[str, Any]] = []
+        for record in self.store.list_memories(scope):
+            item = record.to_api()
+            if matches(compiled, item):
+                results.append(item)
+                if len(results) == limit:
+                    break
+        return {"results": results}
+
+    def update(self, memory_id: str, data: str) -> dict[str, Any]:
+        """Replace a memory's text (re-embedded); the old and new text go to its history."""
+        if not isinstance(data, str) or not data.strip():
+            raise ValidationError("data", f"expected a non-empty string, got {data!r}")
+        record = self._existing(memory_id)
+        now = utcnow()
+        event = HistoryEvent(
+            id=derived_id(record.id, "update", now.isoformat()),
+            memory_id=record.id,
+            event="UPDATE",
+            old_memory=record.text,
+            new_memory=data,
+            actor_id=record.actor_id,
+            role=record.role,
+            created_at=now,
+            scope=record.scope,
+        )
+        vector = self.embedder.embed([data])[0].tolist()
+        updated = record.model_copy(
+            update={"text": data, "hash": text_hash(data), "updated_at": now, "embedding": vector}
+        )
+        self.store.update_memory(updated, event)
+        return {"message": "Memory updated successfully!", "id": record.id}
+
+    def delete(self, memory_id: str) -> dict[str, Any]:
+        """Delete one memory (recorded in history); relations that only it supported stop being current."""
+        record = self._existing(memory_id)
+        self.store.delete_memories([record.id], [self._delete_event(record)])
+        return {"message": "Memory deleted successfully!", "id": record.id}
+
+    def delete_all(
+        self, *, user_id: str | None = None, agent_id: str | None = None, run_id: str | None = None
+    ) -> dict[str, Any]:
+        """Delete everything in scope: memories (each recorded in history), entities, relations, episodes."""
+        scope = make_scope(user_id, agent_id, run_id, required=True)
+        records = list(self.store.list_memories(scope, include_expired=True))
+        self.store.delete_memories([r.id for r in records], [self._delete_event(r) for r in records])
+        self.store.delete_scope(scope)
+        return {"message": f"Deleted {len(records)} memories", "deleted": len(records)}
+
+    def history(self, memory_id: str) -> list[dict[str, Any]]:
+        """ADD/UPDATE/DELETE events of one memory, oldest first."""
+        events = self.store.history(self._memory_id(memory_id))
+        return [
+            {
+                "id": e.id,
+                "memory_id": e.memory_id,
+                "event": e.event,
+                "old_memory": e.old_memory,
+                "new_memory": e.new_memory,
+                "actor_id": e.actor_id,
+                "role": e.role,
+                "created_at": e.created_at.isoformat(),
+                **{k: v for k, v in e.scope.as_dict().items() if v},
+            }
+            for e in events
+        ]
+
+    def reset(self) -> None:
+        """Delete every record of every scope in this store."""
+        self.store.reset()
+
+    # -- graph primitives ----------------------------------------------------------------------------------------------
+    def add_triples(
+        self,
+        triples: Iterable[Any],
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Bulk-load known (source, relation, target) triples: no extraction, one transaction, one episode."""
+        scope = make_scope(user_id, agent_id, run_id, required=True)
+        return self._ingest.add_known(triples_extraction(triples), scope, dict(metadata or {}), source="triples")
+
+    def neighbors(
+        self,
+        entity: str,
+        *,
+        hops: int = 1,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        limit: int = 100,
+    ) -> dict[str, Any]:
+        """Current relations within ``hops`` of an entity (by name or alias), nearest first."""
+        scope = make_scope(user_id, agent_id, run_id, required=True)
+        return _neighbors(
+            self.store, scope, _name("entity", entity), _positive_int("hops", hops), _positive_int("limit", limit)
+        )
+
+    def paths(
+        self,
+        source: str,
+        target: str,
+        *,
+        max_hops: int = 3,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        limit: int = 10,
+    ) -> list[dict[str, Any]]:
+        """Evidence paths between two entities, shortest first; every hop carries the episodes it came from."""
+        scope = make_scope(user_id, agent_id, run_id, required=True)
+        return _paths(
+            self.store,
+            scope,
+            _name("source", source),
+            _name("target", target),
+            _positive_int("max_hops", max_hops),
+            _positive_int("limit", limit),
+        )
+
+    def to_networkx(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        include_expired: bool = False,
+    ) -> Any:
+        """The scope's entity graph as a ``networkx.MultiDiGraph`` (nodes: entity ids; edges keyed by relation id)."""
+        scope = make_scope(user_id, agent_id, run_id, required=True)
+        return _to_networkx(self.store, scope, include_expired)
+
+    def export(
+        self, *, user_id: str | None = None, agent_id: str | None = None, run_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Every episode in scope as an ``add``/``add_triples`` record, oldest first (what ``import_`` replays)."""
+        scope = make_scope(user_id, agent_id, run_id, required=True)
+        return [episode_record(e) for e in self.store.list_episodes(scope)]
+
+    def import_(self, records: Iterable[dict[str, Any]], *, progress: bool = False, **scope: Any) -> dict[str, Any]:
+        """Replay exported records (or any ``add``-shaped dicts); bad records are reported by position, not fatal."""
+        default_scope = {k: v for k, v in scope.items() if v is not None}
+        make_scope(
+            default_scope.get("user_id"), default_scope.get("agent_id"), default_scope.get("run_id"), required=False
+        )
+        return import_records(self, enumerate(records, start=1), default_scope, progress=progress)
+
+    # -- helpers -----------------------------------------------------------------------------------------------------
+    @staticmethod
+    def _memory_id(memory_id: Any) -> str:
+        if not isinstance(memory_id, str) or not memory_id.strip():
+            raise ValidationError("memory_id", f"expected a non-empty string, got {memory_id!r}")
+        return memory_id
+
+    def _existing(self, memory_id: Any) -> Any:
+        record = self.store.get_memory(self._memory_id(memory_id))
+        if record is None:
+            raise NotFoundError("memory", memory_id)
+        return record
+
+    @staticmethod
+    def _delete_event(record: Any) -> HistoryEvent:
+        now = utcnow()
+        return HistoryEvent(
+            id=derived_id(record.id, "delete"),
+            memory_id=record.id,
+            event="DELETE",
+            old_memory=record.text,
+            new_memory=None,
+            actor_id=record.actor_id,
+            role=record.role,
+            created_at=now,
+            scope=record.scope,
+        )
+
+
+def _name(field: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(field, f"expected an entity name, got {value!r}")
+    return value
+
+
+class AsyncMemory:
+    """``Memory`` with every method as a coroutine, run on a thread pool so concurrent calls overlap I/O."""
+
+    def __init__(
+        self,
+        config: MemoryConfig | Mapping[str, Any] | None = None,
+        *,
+        max_workers: int = 32,
+        **components: Any,
+    ) -> None:
+        self.sync = Memory(config, **components)
+        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="graphmem")
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> AsyncMemory:
+        return cls(MemoryConfig.parse(dict(config)))
+
+    @classmethod
+    def from_config_file(cls, path: str | Path) -> AsyncMemory:
+        return cls(MemoryConfig.from_file(path))
+
+    async def _run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, functools.partial(fn, *args, **kwargs))
+
+    async def add(self, messages: Any, **kwargs: Any) -> dict[str, Any]:
+        return await self._run(self.sync.add, messages, **kwargs)
+
+    async def search(self, query: str, **kwargs: Any) -> dict[str, Any]:
+        return await self._run(self.sync.search, query, **kwargs)
+
+    async def get(self, memory_id: str) -> dict[str, Any] | None:
+        return await self._run(self.sync.get, memory_id)
+
+    async def get_all(self, **kwargs: Any) -> dict[str, Any]:
+        return await self._run(self.sync.get_all, **kwargs)
+
+    async def update(self, memory_id: str, data: str) -> dict[str, Any]:
+        return await self._run(self.sync.update, memory_id, data)
+
+    async def delete(self, memory_id: str) -> dict[str, Any]:
+        return await self._run(self.sync.delete, memory_id)
+
+    async def delete_all(self, **kwargs: Any) -> dict[str, Any]:
+        return await self._run(self.sync.delete_all, **kwargs)
+
+    async def history(self, memory_id: str) -> list[dict[str, Any]]:
+        return await self._run(self.sync.history, memory_id)
+
+    async def reset(self) -> None:
+        await self._run(self.sync.reset)
+
+    async def add_triples(self, triples: Iterable[Any], **kwargs: Any) -> dict[str, Any]:
+        return await self._run(self.sync.add_triples, list(triples), **kwargs)
+
+    async def neighbors(self, entity: str, **kwargs: Any) -> dict[str, Any]:
+        return await self._run(self.sync.neighbors, entity, **kwargs)
+
+    async def paths(self, source: str, target: str, **kwargs: Any) -> list[dict[str, Any]]:
+        return await self._run(self.sync.paths, source, target, **kwargs)
+
+    async def to_networkx(self, **kwargs: Any) -> Any:
+        return await self._run(self.sync.to_networkx, **kwargs)
+
+    async def close(self) -> None:
+        self._pool.shutdown(wait=True)
+        self.sync.close()
+
+    async def __aenter__(self) -> AsyncMemory:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()

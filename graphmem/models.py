@@ -1,0 +1,226 @@
+"""The one logical data model shared by every backend, plus the extraction structure (DESIGN §2, §3).
+
+Domain records are pydantic models so that they validate at the edges and serialize the same way everywhere.
+Timestamps are timezone-aware UTC datetimes.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from graphmem.errors import ValidationError
+
+RELATION_TYPE_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
+ENTITY_TYPE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def normalize_relation_type(raw: str) -> str:
+    """Turn 'works at' / 'worksAt' / 'WORKS-AT' into 'WORKS_AT'; raise if the result is not a safe type name.
+
+    Relation types end up as graph edge types on some backends, so they are validated before any query sees them
+    (DESIGN §8).
+    """
+    text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", raw.strip())
+    text = re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_").upper()
+    if not RELATION_TYPE_RE.match(text):
+        raise ValidationError("relation.type", f"{raw!r} is not a valid relation type (want letters, digits, _)")
+    return text
+
+
+def normalize_entity_type(raw: str | None) -> str:
+    """Entity types are labels on graph backends: 'software company' -> 'Software_company'; empty -> 'Entity'."""
+    if not raw or not raw.strip():
+        return "Entity"
+    text = re.sub(r"[^A-Za-z0-9]+", "_", raw.strip()).strip("_")
+    text = text[:1].upper() + text[1:]
+    if not ENTITY_TYPE_RE.match(text):
+        raise ValidationError("entity.type", f"{raw!r} is not a valid entity type (want letters, digits, _)")
+    return text
+
+
+def normalize_name(name: str) -> str:
+    """The key entities are matched on: case-folded, whitespace collapsed, surrounding punctuation dropped."""
+    text = " ".join(name.split()).casefold()
+    return text.strip(" .,;:!?\"'()[]{}")
+
+
+class Scope(BaseModel):
+    """Who a record belongs to. Every read and write carries one; ``None`` fields are unconstrained on reads."""
+
+    model_config = ConfigDict(frozen=True)
+
+    user_id: str | None = None
+    agent_id: str | None = None
+    run_id: str | None = None
+
+    def is_empty(self) -> bool:
+        return self.user_id is None and self.agent_id is None and self.run_id is None
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"user_id": self.user_id, "agent_id": self.agent_id, "run_id": self.run_id}
+
+    def contains(self, other: Scope) -> bool:
+        """True when a record stored under ``other`` is visible to a read under ``self``."""
+        return all(mine is None or mine == theirs for mine, theirs in zip(self.key(), other.key(), strict=True))
+
+    def key(self) -> tuple[str | None, str | None, str | None]:
+        return (self.user_id, self.agent_id, self.run_id)
+
+
+class Message(BaseModel):
+    """One normalized conversation message. ``images`` keeps image parts by reference (never dropped)."""
+
+    role: str = "user"
+    content: str = ""
+    name: str | None = None
+    actor_id: str | None = None
+    images: list[str] = Field(default_factory=list)
+
+
+class Episode(BaseModel):
+    """The raw input exactly as received: written before extraction so nothing a user sends is lost."""
+
+    id: str
+    scope: Scope
+    messages: list[Message]
+    source: str = "message"
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    created_at: datetime
+    status: Literal["pending", "done", "failed"] = "pending"
+    error: str | None = None
+
+
+class MemoryRecord(BaseModel):
+    """One atomic fact (DESIGN §2). ``expired_at`` set means the system no longer believes it."""
+
+    def to_api(self) -> dict[str, Any]:
+        """The mem0-shaped dict that ``get``/``get_all``/``search`` return."""
+        out: dict[str, Any] = {
+            "id": self.id,
+            "memory": self.text,
+            "hash": self.hash,
+            "metadata": self.metadata,
+            "categories": self.categories,
+        }
+        out.update({k: v for k, v in self.scope.as_dict().items() if v is not None})
+        if self.actor_id is not None:
+            out["actor_id"] = self.actor_id
+        if self.role is not None:
+            out["role"] = self.role
+        out["created_at"] = self.created_at.isoformat()
+        out["updated_at"] = self.updated_at.isoformat() if self.updated_at else None
+        for name in ("valid_at", "invalid_at", "expired_at"):
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value.isoformat()
+        out["episode_ids"] = list(self.episode_ids)
+        return out
+
+    id: str
+    text: str
+    hash: str
+    scope: Scope
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    categories: list[str] = Field(default_factory=list)
+    actor_id: str | None = None
+    role: str | None = None
+    created_at: datetime
+    updated_at: datetime | None = None
+    valid_at: datetime | None = None
+    invalid_at: datetime | None = None
+    expired_at: datetime | None = None
+    episode_ids: list[str] = Field(default_factory=list)
+    embedding: list[float] | None = Field(default=None, repr=False)
+
+
+class EntityRecord(BaseModel):
+    id: str
+    name: str
+    normalized: str
+    type: str = "Entity"
+    aliases: list[str] = Field(default_factory=list)
+    summary: str = ""
+    scope: Scope
+    created_at: datetime
+    embedding: list[float] | None = Field(default=None, repr=False)
+
+
+class Provenance(BaseModel):
+    """Where a relation came from: the memories and episodes that assert it, and who said it."""
+
+    memory_ids: list[str] = Field(default_factory=list)
+    episode_ids: list[str] = Field(default_factory=list)
+    actor_id: str | None = None
+
+
+class RelationRecord(BaseModel):
+    id: str
+    source_id: str
+    target_id: str
+    source: str
+    target: str
+    type: str
+    fact: str
+    scope: Scope
+    confidence: float = 1.0
+    created_at: datetime
+    valid_at: datetime | None = None
+    invalid_at: datetime | None = None
+    expired_at: datetime | None = None
+    provenance: Provenance = Field(default_factory=Provenance)
+    embedding: list[float] | None = Field(default=None, repr=False)
+
+
+class HistoryEvent(BaseModel):
+    id: str
+    memory_id: str
+    event: Literal["ADD", "UPDATE", "DELETE"]
+    old_memory: str | None = None
+    new_memory: str | None = None
+    actor_id: str | None = None
+    role: str | None = None
+    created_at: datetime
+    scope: Scope
+
+
+# ---- extraction structure: what an extractor (rule-based or LLM) returns for one episode -------------------------
+
+
+class ExtractedEntity(BaseModel):
+    name: str = Field(min_length=1)
+    type: str = "Entity"
+    aliases: list[str] = Field(default_factory=list)
+
+
+class ExtractedRelation(BaseModel):
+    source: str = Field(min_length=1)
+    type: str = Field(min_length=1, description="UPPER_SNAKE relation type, e.g. WORKS_AT")
+    target: str = Field(min_length=1)
+    fact: str = Field(min_length=1, description="One sentence stating the relation in plain words")
+    valid_at: datetime | None = None
+    invalid_at: datetime | None = None
+
+
+class ExtractedFact(BaseModel):
+    text: str = Field(min_length=1, description="One self-contained fact, with the speaker's name, not 'I'")
+    entities: list[str] = Field(default_factory=list, description="Names of the entities this fact mentions")
+    message_index: int | None = Field(default=None, ge=0, description="Which message (0-based) stated it")
+
+
+class Extraction(BaseModel):
+    """Everything extracted from one episode: the same shape from the offline rules and from an LLM."""
+
+    facts: list[ExtractedFact] = Field(default_factory=list)
+    entities: list[ExtractedEntity] = Field(default_factory=list)
+    relations: list[ExtractedRelation] = Field(default_factory=list)
+    speaker: str | None = Field(
+        default=None, description="The name first-person words of the user resolved to, when the episode says it"
+    )

@@ -1,0 +1,1 @@
+"""Providers do the model I/O: embedders, LLMs (later), rerankers (later)."""

@@ -1,0 +1,1 @@
+"""Read path: lanes, fusion, rerank (DESIGN §4)."""

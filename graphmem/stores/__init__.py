@@ -1,0 +1,1 @@
+"""Backends behind one store protocol (DESIGN §5)."""

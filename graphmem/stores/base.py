@@ -1,0 +1,147 @@
+"""The store protocol: everything the write and read paths ask of a backend, and nothing more.
+
+Scope rules every implementation keeps:
+- writes and entity resolution use an *exact* scope (the record's own user/agent/run);
+- reads take a *read* scope where ``None`` fields are unconstrained, and never return a record outside it;
+- ``apply`` writes a whole ``WritePlan`` in one transaction and is idempotent (ids in a plan are deterministic
+  per episode, so replaying it changes nothing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Literal, Protocol
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel, ConfigDict, Field
+
+from graphmem.models import EntityRecord, Episode, HistoryEvent, MemoryRecord, RelationRecord, Scope
+
+VectorKind = Literal["memory", "entity", "relation"]
+Hit = tuple[str, float]
+Vector = npt.NDArray[np.float32]
+
+
+class RelationUpdate(BaseModel):
+    """An existing relation asserted again: more provenance, no new edge."""
+
+    relation_id: str
+    memory_ids: list[str] = Field(default_factory=list)
+    episode_ids: list[str] = Field(default_factory=list)
+
+
+class Invalidation(BaseModel):
+    """A relation (or memory) that is no longer believed: timestamps are set, nothing is deleted."""
+
+    id: str
+    invalid_at: datetime | None
+    expired_at: datetime
+
+
+class WritePlan(BaseModel):
+    """Everything one ``add`` writes, decided before the transaction opens."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    episode_id: str
+    memories: list[MemoryRecord] = Field(default_factory=list)
+    memory_episode_links: list[tuple[str, str]] = Field(default_factory=list)  # (memory_id, episode_id)
+    entities: list[EntityRecord] = Field(default_factory=list)
+    entity_aliases: list[tuple[str, str]] = Field(default_factory=list)  # (entity_id, alias)
+    relations: list[RelationRecord] = Field(default_factory=list)
+    relation_updates: list[RelationUpdate] = Field(default_factory=list)
+    relation_invalidations: list[Invalidation] = Field(default_factory=list)
+    mentions: list[tuple[str, str]] = Field(default_factory=list)  # (memory_id, entity_id)
+    history: list[HistoryEvent] = Field(default_factory=list)
+
+
+class Store(Protocol):
+    # -- episodes --------------------------------------------------------------------------------------------------
+    def write_episode(self, episode: Episode) -> None:
+        """Persist the raw input in its own transaction (before any extraction)."""
+        ...
+
+    def set_episode_status(self, episode_id: str, status: str, error: str | None = None) -> None: ...
+    def get_episode(self, episode_id: str) -> Episode | None: ...
+    def list_episodes(self, scope: Scope) -> list[Episode]: ...
+
+    # -- the add transaction ---------------------------------------------------------------------------------------
+    def apply(self, plan: WritePlan) -> None:
+        """Write the plan and mark its episode done, in one transaction."""
+        ...
+
+    # -- memories --------------------------------------------------------------------------------------------------
+    def get_memory(self, memory_id: str) -> MemoryRecord | None: ...
+    def get_memories(self, ids: Sequence[str], with_embeddings: bool = False) -> list[MemoryRecord]:
+        """Records for the ids that exist, in the order asked."""
+        ...
+
+    def list_memories(self, scope: Scope, include_expired: bool = False) -> Iterator[MemoryRecord]:
+        """Scoped memories, oldest first (ties by id)."""
+        ...
+
+    def find_memories_by_hash(self, scope: Scope, hashes: Sequence[str]) -> dict[str, MemoryRecord]:
+        """Current memories of exactly this scope with these hashes (duplicate detection)."""
+        ...
+
+    def update_memory(self, record: MemoryRecord, event: HistoryEvent) -> None: ...
+    def delete_memories(self, ids: Sequence[str], events: Sequence[HistoryEvent]) -> None: ...
+    def delete_scope(self, scope: Scope) -> int:
+        """Delete everything visible under a read scope; returns how many memories went."""
+        ...
+
+    def reset(self) -> None: ...
+    def history(self, memory_id: str) -> list[HistoryEvent]: ...
+    def mentions(self, memory_ids: Sequence[str]) -> dict[str, list[str]]: ...
+    def memories_mentioning(self, scope: Scope, entity_ids: Sequence[str], limit: int) -> list[tuple[str, str]]:
+        """(memory_id, entity_id) pairs of current memories that mention the entities."""
+        ...
+
+    # -- search lanes ----------------------------------------------------------------------------------------------
+    def vector_search(
+        self, kind: VectorKind, scope: Scope, vector: Vector, k: int, as_of: datetime | None = None
+    ) -> list[Hit]:
+        """Top-k by cosine within the scope, current records only (or those believed true at ``as_of``)."""
+        ...
+
+    def text_search(
+        self,
+        kind: Literal["memory", "entity"],
+        scope: Scope,
+        terms: Sequence[str],
+        k: int,
+        as_of: datetime | None = None,
+    ) -> list[Hit]:
+        """BM25 over memory text or entity names/aliases; higher scores are better."""
+        ...
+
+    def similarity(self, kind: VectorKind, ids: Sequence[str], vector: Vector) -> dict[str, float]:
+        """Cosine of the vector with each stored record that has an embedding (exact, no index cut-off)."""
+        ...
+
+    # -- entities and relations ------------------------------------------------------------------------------------
+    def find_entities(self, scope: Scope, normalized_names: Sequence[str]) -> dict[str, EntityRecord]:
+        """Entities of exactly this scope whose normalized name or alias is one of the given keys."""
+        ...
+
+    def entities_named(self, scope: Scope, normalized_names: Sequence[str]) -> list[EntityRecord]:
+        """Entities visible under a read scope whose normalized name or alias is one of the keys."""
+        ...
+
+    def get_entities(self, ids: Sequence[str]) -> list[EntityRecord]: ...
+    def list_entities(self, scope: Scope) -> list[EntityRecord]: ...
+    def get_relations(self, ids: Sequence[str]) -> list[RelationRecord]: ...
+    def list_relations(self, scope: Scope, include_expired: bool = False) -> list[RelationRecord]: ...
+    def find_relations(self, scope: Scope, keys: Sequence[tuple[str, str, str]]) -> dict[tuple[str, str, str], str]:
+        """Current relation ids of exactly this scope by (source_id, type, target_id)."""
+        ...
+
+    def edges(
+        self, scope: Scope, entity_ids: Sequence[str], per_entity: int, as_of: datetime | None = None
+    ) -> list[RelationRecord]:
+        """Relations touching the entities (either direction), at most ``per_entity`` each, newest first."""
+        ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,811 @@
+"""The embedded backend: one SQLite file (WAL) with FTS5 for BM25, plus in-memory exact vector indexes.
+
+For one process, a notebook, a laptop. Safe under concurrent use from threads: each thread gets its own
+connection, writes are serialized by a lock and ``BEGIN IMMEDIATE``, and every ``apply`` is one transaction.
+Other processes may share the file; a write counter in ``meta`` tells this process when to reload its vector
+indexes from disk.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from graphmem.errors import StoreError
+from graphmem.models import (
+    EntityRecord,
+    Episode,
+    HistoryEvent,
+    MemoryRecord,
+    Message,
+    Provenance,
+    RelationRecord,
+    Scope,
+    normalize_name,
+    utcnow,
+)
+from graphmem.stores.base import Hit, Vector, VectorKind, WritePlan
+from graphmem.stores.vector_index import VectorIndex
+
+_CHUNK = 500  # SQLite's default limit on host parameters is 32766; keep IN lists modest
+_SCOPE_COLUMNS = ("user_id", "agent_id", "run_id")
+_VECTOR_TABLES: dict[VectorKind, str] = {"memory": "memories", "entity": "entities", "relation": "relations"}
+
+
+def _ts(value: datetime | None) -> str | None:
+    return None if value is None else _iso(value)
+
+
+def _iso(value: datetime) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def _dt(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def _scope_values(scope: Scope) -> tuple[str, str, str]:
+    return (scope.user_id or "", scope.agent_id or "", scope.run_id or "")
+
+
+def _scope_of(row: sqlite3.Row) -> Scope:
+    return Scope(user_id=row["user_id"] or None, agent_id=row["agent_id"] or None, run_id=row["run_id"] or None)
+
+
+def _read_scope(scope: Scope, alias: str = "") -> tuple[str, list[str]]:
+    """SQL for a read scope: given fields must match, absent ones are free. Column names are fixed here."""
+    prefix = f"{alias}." if alias else ""
+    clauses, params = [], []
+    for column, value in zip(_SCOPE_COLUMNS, scope.key(), strict=True):
+        if value is not None:
+            clauses.append(f"{prefix}{column} = ?")
+            params.append(value)
+    return (" AND ".join(clauses) or "1 = 1"), params
+
+
+def _exact_scope(scope: Scope, alias: str = "") -> tuple[str, list[str]]:
+    prefix = f"{alias}." if alias else ""
+    return " AND ".join(f"{prefix}{c} = ?" for c in _SCOPE_COLUMNS), list(_scope_values(scope))
+
+
+def _believed(as_of: datetime | None, alias: str = "") -> tuple[str, list[str]]:
+    """Temporal clause: current (not expired, not invalidated) or, with ``as_of``, believed true at that time."""
+    p = f"{alias}." if alias else ""
+    if as_of is None:
+        return f"{p}expired_at IS NULL AND ({p}invalid_at IS NULL OR {p}invalid_at > ?)", [_iso(utcnow())]
+    t = _iso(as_of)
+    return (
+        f"{p}created_at <= ? AND ({p}expired_at IS NULL OR {p}expired_at > ?)"
+        f" AND ({p}valid_at IS NULL OR {p}valid_at <= ?) AND ({p}invalid_at IS NULL OR {p}invalid_at > ?)",
+        [t, t, t, t],
+    )
+
+
+def fts_query(terms: Sequence[str]) -> str:
+    """An FTS5 expression matching any of the terms, each quoted so no user text is read as FTS syntax."""
+    return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+def _blob(vector: Sequence[float] | None) -> bytes | None:
+    return None if vector is None else np.asarray(vector, dtype=np.float32).tobytes()
+
+
+class EmbeddedStore:
+    def __init__(self, path: Path | str, dim: int) -> None:
+        self.path = Path(path)
+        self.dim = dim
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the store folder {self.path.parent}: {exc}") from None
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._conn_lock = threading.Lock()
+        self._write_lock = threading.RLock()
+        self._indexes: dict[VectorKind, VectorIndex] = {kind: VectorIndex(dim) for kind in _VECTOR_TABLES}
+        self._index_seq: int | None = None
+        schema = resources.files("graphmem.stores").joinpath("schema_embedded.sql").read_text(encoding="utf-8")
+        try:
+            with self._write_lock:
+                conn = self._conn()
+                conn.executescript(schema)
+                row = conn.execute("SELECT value FROM meta WHERE key = 'dim'").fetchone()
+                if row is None:
+                    conn.execute("INSERT INTO meta (key, value) VALUES ('dim', ?), ('seq', '0')", (str(dim),))
+                elif int(row["value"]) != dim:
+                    raise StoreError(
+                        f"{self.path} holds {row['value']}-dimensional embeddings but the embedder makes {dim}; "
+                        "use the embedder the store was built with, or another store path"
+                    )
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open the store {self.path}: {exc}") from None
+
+    # -- connections and transactions -------------------------------------------------------------------------------
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA busy_timeout = 30000")
+            self._local.conn = conn
+            with self._conn_lock:
+                self._connections.append(conn)
+        return conn
+
+    @contextmanager
+    def _tx(self) -> Iterator[tuple[sqlite3.Connection, list[Callable[[], None]]]]:
+        """One write transaction; index updates queued in the list run only after a successful commit."""
+        with self._write_lock:
+            conn = self._conn()
+            conn.execute("BEGIN IMMEDIATE")
+            after: list[Callable[[], None]] = []
+            try:
+                seq = int(conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()["value"])
+                yield conn, after
+                conn.execute("UPDATE meta SET value = ? WHERE key = 'seq'", (str(seq + 1),))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            if self._index_seq == seq:
+                for update in after:
+                    update()
+                self._index_seq = seq + 1
+
+    def _sync_indexes(self) -> None:
+        """Reload the vector indexes when another connection or process wrote since they were loaded."""
+        conn = self._conn()
+        seq = int(conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()["value"])
+        if seq == self._index_seq:
+            return
+        with self._write_lock:
+            seq = int(conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()["value"])
+            if seq == self._index_seq:
+                return
+            now = _iso(utcnow())
+            for kind, table in _VECTOR_TABLES.items():
+                current = "1" if kind == "entity" else "(expired_at IS NULL AND (invalid_at IS NULL OR invalid_at > ?))"
+                params = [] if kind == "entity" else [now]
+                rows = conn.execute(
+                    f"SELECT id, embedding, user_id, agent_id, run_id, {current} AS cur FROM {table}"
+                    " WHERE embedding IS NOT NULL",
+                    params,
+                )
+                self._indexes[kind].reset((r["id"], r["embedding"], _scope_of(r), bool(r["cur"])) for r in rows)
+            self._index_seq = seq
+
+    def close(self) -> None:
+        with self._conn_lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    # -- episodes -------------------------------------------------------------------------------------------------
+    def write_episode(self, episode: Episode) -> None:
+        with self._tx() as (conn, _):
+            conn.execute(
+                "INSERT OR IGNORE INTO episodes (id, user_id, agent_id, run_id, messages, source, metadata,"
+                " created_at, status, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    episode.id,
+                    *_scope_values(episode.scope),
+                    json.dumps([m.model_dump() for m in episode.messages]),
+                    episode.source,
+                    json.dumps(episode.metadata, default=str),
+                    _iso(episode.created_at),
+                    episode.status,
+                    episode.error,
+                ),
+            )
+
+    def set_episode_status(self, episode_id: str, status: str, error: str | None = None) -> None:
+        with self._tx() as (conn, _):
+            conn.execute("UPDATE episodes SET status = ?, error = ? WHERE id = ?", (status, error, episode_id))
+
+    def get_episode(self, episode_id: str) -> Episode | None:
+        row = self._conn().execute("SELECT * FROM episodes WHERE id = ?", (episode_id,)).fetchone()
+        return None if row is None else _episode(row)
+
+    def list_episodes(self, scope: Scope) -> list[Episode]:
+        where, params = _read_scope(scope)
+        rows = self._conn().execute(f"SELECT * FROM episodes WHERE {where} ORDER BY created_at, id", params)
+        return [_episode(r) for r in rows]
+
+    # -- the add transaction ---------------------------------------------------------------------------------------
+    def apply(self, plan: WritePlan) -> None:
+        with self._tx() as (conn, after):
+            for m in plan.memories:
+                inserted = conn.execute(
+                    "INSERT OR IGNORE INTO memories (id, text, hash, user_id, agent_id, run_id, metadata, categories,"
+                    " actor_id, role, created_at, updated_at, valid_at, invalid_at, expired_at, embedding)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    _memory_row(m),
+                ).rowcount
+                if inserted and m.embedding is not None:
+                    after.append(_upsert_later(self._indexes["memory"], m.id, m.embedding, m.scope))
+                for episode_id in m.episode_ids:
+                    conn.execute("INSERT OR IGNORE INTO memory_episodes VALUES (?, ?)", (m.id, episode_id))
+            conn.executemany("INSERT OR IGNORE INTO memory_episodes VALUES (?, ?)", plan.memory_episode_links)
+            for e in plan.entities:
+                inserted = conn.execute(
+                    "INSERT OR IGNORE INTO entities (id, name, normalized, type, summary, user_id, agent_id, run_id,"
+                    " created_at, embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        e.id,
+                        e.name,
+                        e.normalized,
+                        e.type,
+                        e.summary,
+                        *_scope_values(e.scope),
+                        _iso(e.created_at),
+                        _blob(e.embedding),
+                    ),
+                ).rowcount
+                if inserted and e.embedding is not None:
+                    after.append(_upsert_later(self._indexes["entity"], e.id, e.embedding, e.scope))
+                for alias in [e.name, *e.aliases]:
+                    self._add_name(conn, e.id, alias, e.scope)
+            for entity_id, alias in plan.entity_aliases:
+                row = conn.execute("SELECT user_id, agent_id, run_id FROM entities WHERE id = ?", (entity_id,))
+                found = row.fetchone()
+                if found is not None:
+                    self._add_name(conn, entity_id, alias, _scope_of(found))
+            for r in plan.relations:
+                inserted = conn.execute(
+                    "INSERT OR IGNORE INTO relations (id, source_id, target_id, type, fact, user_id, agent_id, run_id,"
+                    " confidence, created_at, valid_at, invalid_at, expired_at, memory_ids, episode_ids, actor_id,"
+                    " embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    _relation_row(r),
+                ).rowcount
+                if inserted and r.embedding is not None:
+                    after.append(_upsert_later(self._indexes["relation"], r.id, r.embedding, r.scope))
+            for u in plan.relation_updates:
+                row = conn.execute("SELECT memory_ids, episode_ids FROM relations WHERE id = ?", (u.relation_id,))
+                found = row.fetchone()
+                if found is None:
+                    continue
+                memory_ids = _merge(json.loads(found["memory_ids"]), u.memory_ids)
+                episode_ids = _merge(json.loads(found["episode_ids"]), u.episode_ids)
+                conn.execute(
+                    "UPDATE relations SET memory_ids = ?, episode_ids = ? WHERE id = ?",
+                    (json.dumps(memory_ids), json.dumps(episode_ids), u.relation_id),
+                )
+            for inv in plan.relation_invalidations:
+                conn.execute(
+                    "UPDATE relations SET invalid_at = COALESCE(invalid_at, ?), expired_at = ?"
+                    " WHERE id = ? AND expired_at IS NULL",
+                    (_ts(inv.invalid_at), _iso(inv.expired_at), inv.id),
+                )
+                after.append(_current_later(self._indexes["relation"], inv.id, False))
+            conn.executemany("INSERT OR IGNORE INTO mentions VALUES (?, ?)", plan.mentions)
+            for h in plan.history:
+                self._insert_history(conn, h)
+            conn.execute("UPDATE episodes SET status = 'done', error = NULL WHERE id = ?", (plan.episode_id,))
+
+    @staticmethod
+    def _add_name(conn: sqlite3.Connection, entity_id: str, alias: str, scope: Scope) -> None:
+        conn.execute(
+            "INSERT OR IGNORE INTO entity_names (entity_id, alias, normalized, user_id, agent_id, run_id)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (entity_id, alias, normalize_name(alias), *_scope_values(scope)),
+        )
+
+    @staticmethod
+    def _insert_history(conn: sqlite3.Connection, h: HistoryEvent) -> None:
+        conn.execute(
+            "INSERT OR IGNORE INTO history (id, memory_id, event, old_memory, new_memory, actor_id, role, created_at,"
+            " user_id, agent_id, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                h.id,
+                h.memory_id,
+                h.event,
+                h.old_memory,
+                h.new_memory,
+                h.actor_id,
+                h.role,
+                _iso(h.created_at),
+                *_scope_values(h.scope),
+            ),
+        )
+
+    # -- memories --------------------------------------------------------------------------------------------------
+    def get_memory(self, memory_id: str) -> MemoryRecord | None:
+        found = self.get_memories([memory_id])
+        return found[0] if found else None
+
+    def get_memories(self, ids: Sequence[str], with_embeddings: bool = False) -> list[MemoryRecord]:
+        conn = self._conn()
+        by_id: dict[str, MemoryRecord] = {}
+        for chunk in _chunks(list(dict.fromkeys(ids))):
+            marks = ",".join("?" * len(chunk))
+            rows = conn.execute(f"SELECT * FROM memories WHERE id IN ({marks})", chunk).fetchall()
+            links = self._episode_links(conn, chunk)
+            for row in rows:
+                by_id[row["id"]] = _memory(row, links.get(row["id"], []), with_embeddings)
+        return [by_id[i] for i in ids if i in by_id]
+
+    @staticmethod
+    def _episode_links(conn: sqlite3.Connection, memory_ids: Sequence[str]) -> dict[str, list[str]]:
+        marks = ",".join("?" * len(memory_ids))
+        links: dict[str, list[str]] = {}
+        rows = conn.execute(
+            f"SELECT memory_id, episode_id FROM memory_episodes WHERE memory_id IN ({marks}) ORDER BY rowid",
+            list(memory_ids),
+        )
+        for row in rows:
+            links.setdefault(row["memory_id"], []).append(row["episode_id"])
+        return links
+
+    def list_memories(self, scope: Scope, include_expired: bool = False) -> Iterator[MemoryRecord]:
+        where, params = _read_scope(scope)
+        if not include_expired:
+            when, extra = _believed(None)
+            where, params = f"{where} AND {when}", params + extra
+        conn = self._conn()
+        rows = conn.execute(f"SELECT * FROM memories WHERE {where} ORDER BY created_at, id", params).fetchall()
+        for chunk in _chunks(rows):
+            links = self._episode_links(conn, [r["id"] for r in chunk])
+            for row in chunk:
+                yield _memory(row, links.get(row["id"], []), False)
+
+    def find_memories_by_hash(self, scope: Scope, hashes: Sequence[str]) -> dict[str, MemoryRecord]:
+        if not hashes:
+            return {}
+        where, params = _exact_scope(scope)
+        when, extra = _believed(None)
+        marks = ",".join("?" * len(hashes))
+        rows = self._conn().execute(
+            f"SELECT id, hash FROM memories WHERE hash IN ({marks}) AND {where} AND {when}",
+            [*hashes, *params, *extra],
+        )
+        ids = {r["hash"]: r["id"] for r in rows}
+        records = {m.id: m for m in self.get_memories(list(ids.values()))}
+        return {h: records[i] for h, i in ids.items() if i in records}
+
+    def update_memory(self, record: MemoryRecord, event: HistoryEvent) -> None:
+        with self._tx() as (conn, after):
+            conn.execute(
+                "UPDATE memories SET text = ?, hash = ?, metadata = ?, updated_at = ?, embedding = ? WHERE id = ?",
+                (
+                    record.text,
+                    record.hash,
+                    json.dumps(record.metadata, default=str),
+                    _ts(record.updated_at),
+                    _blob(record.embedding),
+                    record.id,
+                ),
+            )
+            self._insert_history(conn, event)
+            if record.embedding is not None:
+                after.append(_upsert_later(self._indexes["memory"], record.id, record.embedding, record.scope))
+
+    def delete_memories(self, ids: Sequence[str], events: Sequence[HistoryEvent]) -> None:
+        """Delete memories; relations that no remaining memory supports stop being current (kept, expired)."""
+        gone = set(ids)
+        now = _iso(utcnow())
+        with self._tx() as (conn, after):
+            self._delete_memory_rows(conn, after, ids)
+            for chunk in _chunks(list(ids)):
+                marks = ",".join("?" * len(chunk))
+                rows = conn.execute(
+                    "SELECT DISTINCT r.id, r.memory_ids FROM relations r, json_each(r.memory_ids) j"
+                    f" WHERE j.value IN ({marks}) AND r.expired_at IS NULL",
+                    chunk,
+                ).fetchall()
+                for row in rows:
+                    remaining = [m for m in json.loads(row["memory_ids"]) if m not in gone]
+                    if remaining:
+                        conn.execute(
+                            "UPDATE relations SET memory_ids = ? WHERE id = ?", (json.dumps(remaining), row["id"])
+                        )
+                    else:
+                        conn.execute("UPDATE relations SET expired_at = ? WHERE id = ?", (now, row["id"]))
+                        after.append(_current_later(self._indexes["relation"], row["id"], False))
+            for h in events:
+                self._insert_history(conn, h)
+
+    def _delete_memory_rows(
+        self, conn: sqlite3.Connection, after: list[Callable[[], None]], ids: Sequence[str]
+    ) -> None:
+        for chunk in _chunks(list(ids)):
+            marks = ",".join("?" * len(chunk))
+            for table in ("memories WHERE id", "memory_episodes WHERE memory_id", "mentions WHERE memory_id"):
+                conn.execute(f"DELETE FROM {table} IN ({marks})", chunk)
+        index = self._indexes["memory"]
+        after.extend(_remove_later(index, i) for i in ids)
+
+    def delete_scope(self, scope: Scope) -> int:
+        where, params = _read_scope(scope)
+        with self._tx() as (conn, after):
+            memory_ids = [r["id"] for r in conn.execute(f"SELECT id FROM memories WHERE {where}", params)]
+            self._delete_memory_rows(conn, after, memory_ids)
+            for kind, table in (("entity", "entities"), ("relation", "relations")):
+                gone = [r["id"] for r in conn.execute(f"SELECT id FROM {table} WHERE {where}", params)]
+                conn.execute(f"DELETE FROM {table} WHERE {where}", params)
+                after.extend(_remove_later(self._indexes[kind], i) for i in gone)  # type: ignore[index]
+            conn.execute(f"DELETE FROM entity_names WHERE {where}", params)
+            conn.execute(f"DELETE FROM episodes WHERE {where}", params)
+        return len(memory_ids)
+
+    def reset(self) -> None:
+        with self._tx() as (conn, after):
+            for table in (
+                "memories",
+                "memory_episodes",
+                "entities",
+                "entity_names",
+                "relations",
+                "mentions",
+                "history",
+                "episodes",
+            ):
+                conn.execute(f"DELETE FROM {table}")
+            after.extend(index.reset for index in self._indexes.values())
+
+    def history(self, memory_id: str) -> list[HistoryEvent]:
+        rows = self._conn().execute("SELECT * FROM history WHERE memory_id = ? ORDER BY seq", (memory_id,))
+        return [
+            HistoryEvent(
+                id=r["id"],
+                memory_id=r["memory_id"],
+                event=r["event"],
+                old_memory=r["old_memory"],
+                new_memory=r["new_memory"],
+                actor_id=r["actor_id"],
+                role=r["role"],
+                created_at=datetime.fromisoformat(r["created_at"]),
+                scope=_scope_of(r),
+            )
+            for r in rows
+        ]
+
+    def mentions(self, memory_ids: Sequence[str]) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for chunk in _chunks(list(memory_ids)):
+            marks = ",".join("?" * len(chunk))
+            for r in self._conn().execute(f"SELECT * FROM mentions WHERE memory_id IN ({marks})", chunk):
+                out.setdefault(r["memory_id"], []).append(r["entity_id"])
+        return out
+
+    def memories_mentioning(self, scope: Scope, entity_ids: Sequence[str], limit: int) -> list[tuple[str, str]]:
+        where, params = _read_scope(scope, "m")
+        when, extra = _believed(None, "m")
+        out: list[tuple[str, str]] = []
+        for chunk in _chunks(list(entity_ids)):
+            marks = ",".join("?" * len(chunk))
+            rows = self._conn().execute(
+                f"SELECT x.memory_id, x.entity_id FROM mentions x JOIN memories m ON m.id = x.memory_id"
+                f" WHERE x.entity_id IN ({marks}) AND {where} AND {when} ORDER BY m.created_at DESC, m.id LIMIT ?",
+                [*chunk, *params, *extra, limit],
+            )
+            out.extend((r["memory_id"], r["entity_id"]) for r in rows)
+        return out[:limit]
+
+    # -- search lanes ----------------------------------------------------------------------------------------------
+    def vector_search(
+        self, kind: VectorKind, scope: Scope, vector: Vector, k: int, as_of: datetime | None = None
+    ) -> list[Hit]:
+        self._sync_indexes()
+        if as_of is None or kind == "entity":
+            return self._indexes[kind].search(vector, scope, k, current_only=kind != "entity")
+        # Believed-at-a-time: search every row, then keep those the temporal clause accepts.
+        hits = self._indexes[kind].search(vector, scope, max(k * 4, 50), current_only=False)
+        table = _VECTOR_TABLES[kind]
+        when, params = _believed(as_of)
+        ids = [h[0] for h in hits]
+        marks = ",".join("?" * len(ids)) or "''"
+        ok = {
+            r["id"]
+            for r in self._conn().execute(f"SELECT id FROM {table} WHERE id IN ({marks}) AND {when}", [*ids, *params])
+        }
+        return [h for h in hits if h[0] in ok][:k]
+
+    def text_search(
+        self,
+        kind: Literal["memory", "entity"],
+        scope: Scope,
+        terms: Sequence[str],
+        k: int,
+        as_of: datetime | None = None,
+    ) -> list[Hit]:
+        if not terms or k <= 0:
+            return []
+        conn = self._conn()
+        if kind == "memory":
+            where, params = _read_scope(scope, "m")
+            when, extra = _believed(as_of, "m")
+            rows = conn.execute(
+                "SELECT m.id AS id, bm25(memories_fts) AS s FROM memories_fts JOIN memories m"
+                f" ON m.rid = memories_fts.rowid WHERE memories_fts MATCH ? AND {where} AND {when}"
+                " ORDER BY s, m.id LIMIT ?",
+                [fts_query(terms), *params, *extra, k],
+            )
+            return [(r["id"], -float(r["s"])) for r in rows]
+        where, params = _read_scope(scope, "n")
+        rows = conn.execute(
+            "SELECT n.entity_id AS id, bm25(entity_names_fts) AS s FROM entity_names_fts JOIN entity_names n"
+            f" ON n.rowid = entity_names_fts.rowid WHERE entity_names_fts MATCH ? AND {where}"
+            " ORDER BY s, n.entity_id LIMIT ?",
+            [fts_query(terms), *params, k * 3],
+        )
+        best: dict[str, float] = {}
+        for r in rows:
+            best.setdefault(r["id"], -float(r["s"]))
+        return list(best.items())[:k]
+
+    def similarity(self, kind: VectorKind, ids: Sequence[str], vector: Vector) -> dict[str, float]:
+        self._sync_indexes()
+        return self._indexes[kind].scores(ids, vector)
+
+    # -- entities and relations ------------------------------------------------------------------------------------
+    def find_entities(self, scope: Scope, normalized_names: Sequence[str]) -> dict[str, EntityRecord]:
+        where, params = _exact_scope(scope, "n")
+        return self._entities_by_names(where, params, normalized_names)
+
+    def entities_named(self, scope: Scope, normalized_names: Sequence[str]) -> list[EntityRecord]:
+        where, params = _read_scope(scope, "n")
+        found = self._entities_by_names(where, params, normalized_names)
+        return list({e.id: e for e in found.values()}.values())
+
+    def _entities_by_names(self, where: str, params: list[str], names: Sequence[str]) -> dict[str, EntityRecord]:
+        out: dict[str, EntityRecord] = {}
+        for chunk in _chunks(list(dict.fromkeys(names))):
+            marks = ",".join("?" * len(chunk))
+            rows = (
+                self._conn()
+                .execute(
+                    f"SELECT n.normalized AS key, n.entity_id FROM entity_names n"
+                    f" WHERE n.normalized IN ({marks}) AND {where} ORDER BY n.entity_id",
+                    [*chunk, *params],
+                )
+                .fetchall()
+            )
+            entities = {e.id: e for e in self.get_entities([r["entity_id"] for r in rows])}
+            for r in rows:
+                if r["entity_id"] in entities:
+                    out.setdefault(r["key"], entities[r["entity_id"]])
+        return out
+
+    def get_entities(self, ids: Sequence[str]) -> list[EntityRecord]:
+        conn = self._conn()
+        by_id: dict[str, EntityRecord] = {}
+        for chunk in _chunks(list(dict.fromkeys(ids))):
+            marks = ",".join("?" * len(chunk))
+            rows = conn.execute(f"SELECT * FROM entities WHERE id IN ({marks})", chunk).fetchall()
+            aliases = self._aliases(conn, chunk)
+            for row in rows:
+                by_id[row["id"]] = _entity(row, aliases.get(row["id"], []))
+        return [by_id[i] for i in ids if i in by_id]
+
+    @staticmethod
+    def _aliases(conn: sqlite3.Connection, entity_ids: Sequence[str]) -> dict[str, list[str]]:
+        marks = ",".join("?" * len(entity_ids))
+        out: dict[str, list[str]] = {}
+        rows = conn.execute(
+            f"SELECT n.entity_id, n.alias FROM entity_names n JOIN entities e ON e.id = n.entity_id"
+            f" WHERE n.entity_id IN ({marks}) AND n.alias != e.name ORDER BY n.rowid",
+            list(entity_ids),
+        )
+        for r in rows:
+            out.setdefault(r["entity_id"], []).append(r["alias"])
+        return out
+
+    def list_entities(self, scope: Scope) -> list[EntityRecord]:
+        where, params = _read_scope(scope)
+        ids = [
+            r["id"] for r in self._conn().execute(f"SELECT id FROM entities WHERE {where} ORDER BY name, id", params)
+        ]
+        return self.get_entities(ids)
+
+    def get_relations(self, ids: Sequence[str]) -> list[RelationRecord]:
+        by_id: dict[str, RelationRecord] = {}
+        for chunk in _chunks(list(dict.fromkeys(ids))):
+            marks = ",".join("?" * len(chunk))
+            for r in self._relation_rows(f"r.id IN ({marks})", chunk):
+                by_id[r.id] = r
+        return [by_id[i] for i in ids if i in by_id]
+
+    def list_relations(self, scope: Scope, include_expired: bool = False) -> list[RelationRecord]:
+        where, params = _read_scope(scope, "r")
+        if not include_expired:
+            when, extra = _believed(None, "r")
+            where, params = f"{where} AND {when}", params + extra
+        return self._relation_rows(where, params)
+
+    def find_relations(self, scope: Scope, keys: Sequence[tuple[str, str, str]]) -> dict[tuple[str, str, str], str]:
+        where, params = _exact_scope(scope)
+        when, extra = _believed(None)
+        out: dict[tuple[str, str, str], str] = {}
+        for source_id, rel_type, target_id in dict.fromkeys(keys):
+            row = (
+                self._conn()
+                .execute(
+                    "SELECT id FROM relations WHERE source_id = ? AND type = ? AND target_id = ?"
+                    f" AND {where} AND {when} ORDER BY created_at, id LIMIT 1",
+                    [source_id, rel_type, target_id, *params, *extra],
+                )
+                .fetchone()
+            )
+            if row is not None:
+                out[(source_id, rel_type, target_id)] = row["id"]
+        return out
+
+    def edges(
+        self, scope: Scope, entity_ids: Sequence[str], per_entity: int, as_of: datetime | None = None
+    ) -> list[RelationRecord]:
+        where, params = _read_scope(scope, "r")
+        when, extra = _believed(as_of, "r")
+        found: dict[str, RelationRecord] = {}
+        for chunk in _chunks(list(dict.fromkeys(entity_ids))):
+            marks = ",".join("?" * len(chunk))
+            for end in ("source_id", "target_id"):
+                inner = (
+                    f"SELECT r.id, ROW_NUMBER() OVER (PARTITION BY r.{end} ORDER BY r.created_at DESC, r.id) AS rn"
+                    f" FROM relations r WHERE r.{end} IN ({marks}) AND {where} AND {when}"
+                )
+                ids = [
+                    row["id"]
+                    for row in self._conn().execute(
+                        f"SELECT id FROM ({inner}) WHERE rn <= ?", [*chunk, *params, *extra, per_entity]
+                    )
+                ]
+                for rel in self.get_relations(ids):
+                    found[rel.id] = rel
+        return sorted(found.values(), key=lambda r: (r.created_at, r.id))
+
+    def _relation_rows(self, where: str, params: Sequence[Any]) -> list[RelationRecord]:
+        rows = self._conn().execute(
+            "SELECT r.*, s.name AS source_name, t.name AS target_name FROM relations r"
+            " JOIN entities s ON s.id = r.source_id JOIN entities t ON t.id = r.target_id"
+            f" WHERE {where} ORDER BY r.created_at, r.id",
+            list(params),
+        )
+        return [_relation(r) for r in rows]
+
+
+# -- row conversion ---------------------------------------------------------------------------------------------------
+def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+def _merge(old: list[str], new: list[str]) -> list[str]:
+    return list(dict.fromkeys([*old, *new]))
+
+
+def _upsert_later(index: VectorIndex, ident: str, vec: Sequence[float], scope: Scope) -> Callable[[], None]:
+    array = np.asarray(vec, dtype=np.float32)
+    return lambda: index.upsert(ident, array, scope, True)
+
+
+def _current_later(index: VectorIndex, ident: str, current: bool) -> Callable[[], None]:
+    return lambda: index.set_current(ident, current)
+
+
+def _remove_later(index: VectorIndex, ident: str) -> Callable[[], None]:
+    return lambda: index.remove(ident)
+
+
+def _memory_row(m: MemoryRecord) -> tuple[Any, ...]:
+    return (
+        m.id,
+        m.text,
+        m.hash,
+        *_scope_values(m.scope),
+        json.dumps(m.metadata, default=str),
+        json.dumps(m.categories),
+        m.actor_id,
+        m.role,
+        _iso(m.created_at),
+        _ts(m.updated_at),
+        _ts(m.valid_at),
+        _ts(m.invalid_at),
+        _ts(m.expired_at),
+        _blob(m.embedding),
+    )
+
+
+def _relation_row(r: RelationRecord) -> tuple[Any, ...]:
+    return (
+        r.id,
+        r.source_id,
+        r.target_id,
+        r.type,
+        r.fact,
+        *_scope_values(r.scope),
+        r.confidence,
+        _iso(r.created_at),
+        _ts(r.valid_at),
+        _ts(r.invalid_at),
+        _ts(r.expired_at),
+        json.dumps(r.provenance.memory_ids),
+        json.dumps(r.provenance.episode_ids),
+        r.provenance.actor_id,
+        _blob(r.embedding),
+    )
+
+
+def _memory(row: sqlite3.Row, episode_ids: list[str], with_embedding: bool) -> MemoryRecord:
+    embedding = None
+    if with_embedding and row["embedding"] is not None:
+        embedding = np.frombuffer(row["embedding"], dtype=np.float32).tolist()
+    return MemoryRecord(
+        id=row["id"],
+        text=row["text"],
+        hash=row["hash"],
+        scope=_scope_of(row),
+        metadata=json.loads(row["metadata"]),
+        categories=json.loads(row["categories"]),
+        actor_id=row["actor_id"],
+        role=row["role"],
+        created_at=datetime.fromisoformat(row["created_at"]),
+        updated_at=_dt(row["updated_at"]),
+        valid_at=_dt(row["valid_at"]),
+        invalid_at=_dt(row["invalid_at"]),
+        expired_at=_dt(row["expired_at"]),
+        episode_ids=episode_ids,
+        embedding=embedding,
+    )
+
+
+def _entity(row: sqlite3.Row, aliases: list[str]) -> EntityRecord:
+    return EntityRecord(
+        id=row["id"],
+        name=row["name"],
+        normalized=row["normalized"],
+        type=row["type"],
+        aliases=aliases,
+        summary=row["summary"],
+        scope=_scope_of(row),
+        created_at=datetime.fromisoformat(row["created_at"]),
+    )
+
+
+def _relation(row: sqlite3.Row) -> RelationRecord:
+    return RelationRecord(
+        id=row["id"],
+        source_id=row["source_id"],
+        target_id=row["target_id"],
+        source=row["source_name"],
+        target=row["target_name"],
+        type=row["type"],
+        fact=row["fact"],
+        scope=_scope_of(row),
+        confidence=row["confidence"],
+        created_at=datetime.fromisoformat(row["created_at"]),
+        valid_at=_dt(row["valid_at"]),
+        invalid_at=_dt(row["invalid_at"]),
+        expired_at=_dt(row["expired_at"]),
+        provenance=Provenance(
+            memory_ids=json.loads(row["memory_ids"]),
+            episode_ids=json.loads(row["episode_ids"]),
+            actor_id=row["actor_id"],
+        ),
+    )
+
+
+def _episode(row: sqlite3.Row) -> Episode:
+    return Episode(
+        id=row["id"],
+        scope=_scope_of(row),
+        messages=[Message(**m) for m in json.loads(row["messages"])],
+        source=row["source"],
+        metadata=json.loads(row["metadata"]),
+        created_at=datetime.fromisoformat(row["created_at"]),
+        status=row["status"],
+        error=row["error"],
+    )

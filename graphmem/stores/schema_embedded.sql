@@ -1,0 +1,96 @@
+-- Schema of the embedded store (SQLite, WAL). Scope columns hold '' for "not set" so that uniqueness and
+-- equality work without NULL special cases. Timestamps are ISO-8601 UTC strings, which sort chronologically.
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+CREATE TABLE IF NOT EXISTS episodes (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL, agent_id TEXT NOT NULL, run_id TEXT NOT NULL,
+    messages TEXT NOT NULL, source TEXT NOT NULL, metadata TEXT NOT NULL,
+    created_at TEXT NOT NULL, status TEXT NOT NULL, error TEXT
+);
+CREATE INDEX IF NOT EXISTS episodes_scope ON episodes (user_id, agent_id, run_id);
+
+CREATE TABLE IF NOT EXISTS memories (
+    rid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    text TEXT NOT NULL, hash TEXT NOT NULL,
+    user_id TEXT NOT NULL, agent_id TEXT NOT NULL, run_id TEXT NOT NULL,
+    metadata TEXT NOT NULL, categories TEXT NOT NULL, actor_id TEXT, role TEXT,
+    created_at TEXT NOT NULL, updated_at TEXT, valid_at TEXT, invalid_at TEXT, expired_at TEXT,
+    embedding BLOB
+);
+CREATE INDEX IF NOT EXISTS memories_scope ON memories (user_id, agent_id, run_id, created_at);
+CREATE INDEX IF NOT EXISTS memories_hash ON memories (hash);
+
+CREATE VIRTUAL TABLE IF NOT EXISTS memories_fts USING fts5 (
+    text, content = 'memories', content_rowid = 'rid', tokenize = 'porter unicode61'
+);
+CREATE TRIGGER IF NOT EXISTS memories_ai AFTER INSERT ON memories BEGIN
+    INSERT INTO memories_fts (rowid, text) VALUES (new.rid, new.text);
+END;
+CREATE TRIGGER IF NOT EXISTS memories_ad AFTER DELETE ON memories BEGIN
+    INSERT INTO memories_fts (memories_fts, rowid, text) VALUES ('delete', old.rid, old.text);
+END;
+CREATE TRIGGER IF NOT EXISTS memories_au AFTER UPDATE OF text ON memories BEGIN
+    INSERT INTO memories_fts (memories_fts, rowid, text) VALUES ('delete', old.rid, old.text);
+    INSERT INTO memories_fts (rowid, text) VALUES (new.rid, new.text);
+END;
+
+CREATE TABLE IF NOT EXISTS memory_episodes (
+    memory_id TEXT NOT NULL, episode_id TEXT NOT NULL, PRIMARY KEY (memory_id, episode_id)
+);
+CREATE INDEX IF NOT EXISTS memory_episodes_episode ON memory_episodes (episode_id);
+
+CREATE TABLE IF NOT EXISTS entities (
+    rid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL, normalized TEXT NOT NULL, type TEXT NOT NULL, summary TEXT NOT NULL,
+    user_id TEXT NOT NULL, agent_id TEXT NOT NULL, run_id TEXT NOT NULL,
+    created_at TEXT NOT NULL, embedding BLOB,
+    UNIQUE (user_id, agent_id, run_id, normalized)
+);
+
+-- Every name an entity answers to, its own normalized name included: one lookup path for names and aliases.
+CREATE TABLE IF NOT EXISTS entity_names (
+    entity_id TEXT NOT NULL, alias TEXT NOT NULL, normalized TEXT NOT NULL,
+    user_id TEXT NOT NULL, agent_id TEXT NOT NULL, run_id TEXT NOT NULL,
+    PRIMARY KEY (entity_id, normalized)
+);
+CREATE INDEX IF NOT EXISTS entity_names_lookup ON entity_names (normalized, user_id, agent_id, run_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS entity_names_fts USING fts5 (
+    alias, content = 'entity_names', tokenize = 'porter unicode61'
+);
+CREATE TRIGGER IF NOT EXISTS entity_names_ai AFTER INSERT ON entity_names BEGIN
+    INSERT INTO entity_names_fts (rowid, alias) VALUES (new.rowid, new.alias);
+END;
+CREATE TRIGGER IF NOT EXISTS entity_names_ad AFTER DELETE ON entity_names BEGIN
+    INSERT INTO entity_names_fts (entity_names_fts, rowid, alias) VALUES ('delete', old.rowid, old.alias);
+END;
+
+CREATE TABLE IF NOT EXISTS relations (
+    rid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    source_id TEXT NOT NULL, target_id TEXT NOT NULL, type TEXT NOT NULL, fact TEXT NOT NULL,
+    user_id TEXT NOT NULL, agent_id TEXT NOT NULL, run_id TEXT NOT NULL,
+    confidence REAL NOT NULL, created_at TEXT NOT NULL,
+    valid_at TEXT, invalid_at TEXT, expired_at TEXT,
+    memory_ids TEXT NOT NULL, episode_ids TEXT NOT NULL, actor_id TEXT,
+    embedding BLOB
+);
+CREATE INDEX IF NOT EXISTS relations_source ON relations (source_id, created_at);
+CREATE INDEX IF NOT EXISTS relations_target ON relations (target_id, created_at);
+CREATE INDEX IF NOT EXISTS relations_key ON relations (source_id, type, target_id);
+
+CREATE TABLE IF NOT EXISTS mentions (
+    memory_id TEXT NOT NULL, entity_id TEXT NOT NULL, PRIMARY KEY (memory_id, entity_id)
+);
+CREATE INDEX IF NOT EXISTS mentions_entity ON mentions (entity_id);
+
+CREATE TABLE IF NOT EXISTS history (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    memory_id TEXT NOT NULL, event TEXT NOT NULL, old_memory TEXT, new_memory TEXT,
+    actor_id TEXT, role TEXT, created_at TEXT NOT NULL,
+    user_id TEXT NOT NULL, agent_id TEXT NOT NULL, run_id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS history_memory ON history (memory_id, seq);

@@ -1,0 +1,116 @@
+"""Export and import as JSONL: one line per episode, in the shape of the ``add``/``add_triples`` call that made it.
+
+Re-importing replays the calls, so the memories, entities and relations are rebuilt by the same pipeline.
+Edits made later with ``update``/``delete`` are not episodes and are not part of an export.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from tqdm import tqdm
+
+from graphmem.errors import GraphmemError, ValidationError
+from graphmem.models import Episode
+
+if TYPE_CHECKING:
+    from graphmem.memory import Memory
+
+_SCOPE_KEYS = ("user_id", "agent_id", "run_id")
+
+
+def episode_record(episode: Episode) -> dict[str, Any]:
+    record: dict[str, Any] = {k: v for k, v in episode.scope.as_dict().items() if v}
+    if episode.source == "triples":
+        lines = episode.messages[0].content.splitlines() if episode.messages else []
+        record["triples"] = [[part.strip() for part in line.split(" | ", 2)] for line in lines]
+    else:
+        record["messages"] = [_message_dict(m.model_dump()) for m in episode.messages]
+        record["infer"] = episode.source != "raw"
+    if episode.metadata:
+        record["metadata"] = episode.metadata
+    record["episode_id"] = episode.id
+    record["created_at"] = episode.created_at.isoformat()
+    return record
+
+
+def _message_dict(m: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"role": m["role"]}
+    if m["images"]:
+        out["content"] = [{"type": "text", "text": m["content"]}] + [
+            {"type": "image_url", "image_url": {"url": url}} for url in m["images"]
+        ]
+    else:
+        out["content"] = m["content"]
+    out.update({k: m[k] for k in ("name", "actor_id") if m.get(k)})
+    return out
+
+
+def export_lines(memory: Memory, scope: dict[str, Any]) -> Iterator[str]:
+    for record in memory.export(**scope):
+        yield json.dumps(record, ensure_ascii=False, default=str)
+
+
+def count_lines(path: str) -> int:
+    with open(path, "rb") as handle:
+        return sum(1 for line in handle if line.strip())
+
+
+def import_records(
+    memory: Memory,
+    records: Iterable[tuple[int, Any]],
+    default_scope: dict[str, Any],
+    total: int | None = None,
+    progress: bool | None = None,
+) -> dict[str, Any]:
+    """Replay numbered records; a bad record is reported with its number and skipped, the rest still load."""
+    summary: dict[str, Any] = {"episodes": 0, "memories": 0, "relations": 0, "failed": 0, "errors": []}
+    for number, record in tqdm(records, total=total, disable=not progress, unit="episode"):
+        try:
+            result = _replay(memory, record, default_scope)
+        except GraphmemError as exc:
+            summary["failed"] += 1
+            summary["errors"].append({"line": number, "error": str(exc)})
+            continue
+        summary["episodes"] += 1
+        summary["memories"] += sum(1 for r in result["results"] if r["event"] == "ADD")
+        summary["relations"] += len(result["relations"]["added"])
+        if result.get("error"):
+            summary["failed"] += 1
+            summary["errors"].append({"line": number, "error": result["error"]})
+    return summary
+
+
+def import_lines(
+    memory: Memory, lines: Iterable[str], default_scope: dict[str, Any], total: int | None, progress: bool | None
+) -> dict[str, Any]:
+    def parsed() -> Iterator[tuple[int, Any]]:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield number, json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield number, ValidationError(f"line {number}", f"not valid JSON: {exc.msg}")
+
+    return import_records(memory, parsed(), default_scope, total, progress)
+
+
+def _replay(memory: Memory, record: Any, default_scope: dict[str, Any]) -> dict[str, Any]:
+    if isinstance(record, GraphmemError):
+        raise record
+    if not isinstance(record, dict):
+        raise ValidationError("record", f"expected a JSON object, got {type(record).__name__}")
+    known = {"messages", "triples", "metadata", "infer", "episode_id", "created_at", *_SCOPE_KEYS}
+    unknown = sorted(set(record) - known)
+    if unknown:
+        raise ValidationError(unknown[0], f"unknown key in import record (accepted: {', '.join(sorted(known))})")
+    scope = {k: record.get(k) or default_scope.get(k) for k in _SCOPE_KEYS}
+    scope = {k: v for k, v in scope.items() if v}
+    if "triples" in record:
+        return memory.add_triples(record["triples"], metadata=record.get("metadata"), **scope)
+    if "messages" not in record:
+        raise ValidationError("messages", "each import record needs 'messages' or 'triples'")
+    return memory.add(record["messages"], metadata=record.get("metadata"), infer=record.get("infer", True), **scope)
