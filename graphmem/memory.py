@@ -22,7 +22,7 @@ from graphmem.ingest.normalize import normalize_messages
 from graphmem.ingest.pipeline import Ingestor
 from graphmem.ingest.plan import derived_id, text_hash
 from graphmem.ingest.triples import triples_extraction
-from graphmem.models import HistoryEvent, Scope, utcnow
+from graphmem.models import HistoryEvent, MemoryRecord, Scope, utcnow
 from graphmem.providers.embed import Embedder
 from graphmem.providers.factory import make_embedder, make_extractor, make_store
 from graphmem.recall.explore import neighbors as _neighbors
@@ -160,9 +160,16 @@ class Memory:
         )
         return _search(self.store, self.embedder, self.config.search, request)
 
-    def get(self, memory_id: str) -> dict[str, Any] | None:
-        """One memory by id, or None when there is no such memory."""
-        record = self.store.get_memory(self._memory_id(memory_id))
+    def get(
+        self,
+        memory_id: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+    ) -> dict[str, Any] | None:
+        """One memory by id, or None when there is none (or, when a scope is given, none in that scope)."""
+        record = self._record(memory_id, make_scope(user_id, agent_id, run_id, required=False))
         return None if record is None else record.to_api()
 
     def get_all(
@@ -227,9 +234,17 @@ class Memory:
         self.store.delete_scope(scope)
         return {"message": f"Deleted {len(records)} memories", "deleted": len(records)}
 
-    def history(self, memory_id: str) -> list[dict[str, Any]]:
-        """ADD/UPDATE/DELETE events of one memory, oldest first."""
-        events = self.store.history(self._memory_id(memory_id))
+    def history(
+        self,
+        memory_id: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """ADD/UPDATE/DELETE events of one memory, oldest first; with a scope, only if the memory was in it."""
+        scope = make_scope(user_id, agent_id, run_id, required=False)
+        events = [e for e in self.store.history(self._memory_id(memory_id)) if scope.contains(e.scope)]
         return [
             {
                 "id": e.id,
@@ -335,14 +350,18 @@ class Memory:
             raise ValidationError("memory_id", f"expected a non-empty string, got {memory_id!r}")
         return memory_id
 
-    def _existing(self, memory_id: Any) -> Any:
+    def _record(self, memory_id: Any, scope: Scope) -> MemoryRecord | None:
         record = self.store.get_memory(self._memory_id(memory_id))
+        return record if record is not None and scope.contains(record.scope) else None
+
+    def _existing(self, memory_id: Any) -> MemoryRecord:
+        record = self._record(memory_id, Scope())
         if record is None:
             raise NotFoundError("memory", memory_id)
         return record
 
     @staticmethod
-    def _delete_event(record: Any) -> HistoryEvent:
+    def _delete_event(record: MemoryRecord) -> HistoryEvent:
         now = utcnow()
         return HistoryEvent(
             id=derived_id(record.id, "delete"),
@@ -394,8 +413,8 @@ class AsyncMemory:
     async def search(self, query: str, **kwargs: Any) -> dict[str, Any]:
         return await self._run(self.sync.search, query, **kwargs)
 
-    async def get(self, memory_id: str) -> dict[str, Any] | None:
-        return await self._run(self.sync.get, memory_id)
+    async def get(self, memory_id: str, **scope: Any) -> dict[str, Any] | None:
+        return await self._run(self.sync.get, memory_id, **scope)
 
     async def get_all(self, **kwargs: Any) -> dict[str, Any]:
         return await self._run(self.sync.get_all, **kwargs)
@@ -409,8 +428,8 @@ class AsyncMemory:
     async def delete_all(self, **kwargs: Any) -> dict[str, Any]:
         return await self._run(self.sync.delete_all, **kwargs)
 
-    async def history(self, memory_id: str) -> list[dict[str, Any]]:
-        return await self._run(self.sync.history, memory_id)
+    async def history(self, memory_id: str, **scope: Any) -> list[dict[str, Any]]:
+        return await self._run(self.sync.history, memory_id, **scope)
 
     async def reset(self) -> None:
         await self._run(self.sync.reset)
@@ -426,6 +445,12 @@ class AsyncMemory:
 
     async def to_networkx(self, **kwargs: Any) -> Any:
         return await self._run(self.sync.to_networkx, **kwargs)
+
+    async def export(self, **scope: Any) -> list[dict[str, Any]]:
+        return await self._run(self.sync.export, **scope)
+
+    async def import_(self, records: Iterable[dict[str, Any]], **kwargs: Any) -> dict[str, Any]:
+        return await self._run(self.sync.import_, list(records), **kwargs)
 
     async def close(self) -> None:
         self._pool.shutdown(wait=True)

@@ -144,7 +144,9 @@ STOPWORDS = frozenset(
 
 
 def words(text: str) -> list[str]:
-    return [w.strip("'-").casefold() for w in _WORD.findall(text) if w.strip("'-")]
+    """Lower-cased words; a possessive "'s" is dropped so "Bob's" matches "Bob"."""
+    out = (w.strip("'-").casefold() for w in _WORD.findall(text))
+    return [w.removesuffix("'s") for w in out if w]
 
 
 def query_terms(text: str) -> list[str]:

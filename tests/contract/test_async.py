@@ -1,0 +1,77 @@
+"""Contract: AsyncMemory has the same methods as coroutines and overlaps I/O; Memory works in a running loop."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+from collections.abc import Callable
+
+from graphmem import AsyncMemory, Memory
+from graphmem.ingest.extract import ExtractionContext
+from graphmem.models import ExtractedFact, Extraction, Message
+from graphmem.providers.embed import Embedder
+from graphmem.stores.base import Store
+
+DELAY = 0.4
+
+
+class SlowExtractor:
+    """Stands in for a remote LLM: each call waits, like a network round trip."""
+
+    name = "slow"
+
+    def extract(self, messages: list[Message], context: ExtractionContext) -> Extraction:
+        time.sleep(DELAY)
+        return Extraction(facts=[ExtractedFact(text=m.content) for m in messages])
+
+
+def test_concurrent_async_adds_overlap(make_store: Callable[[], Store], embedder: Embedder) -> None:
+    memory = AsyncMemory(store=make_store(), embedder=embedder, extractor=SlowExtractor())
+
+    async def main() -> tuple[float, list[dict[str, object]]]:
+        start = time.perf_counter()
+        results = await asyncio.gather(*(memory.add(f"fact {i}", user_id="u") for i in range(8)))
+        return time.perf_counter() - start, list(results)
+
+    elapsed, results = asyncio.run(main())
+    assert len({r["results"][0]["id"] for r in results}) == 8  # type: ignore[index]
+    # Eight sequential adds would take at least 8 * DELAY; overlapped they take about one.
+    assert elapsed < 4 * DELAY, f"8 concurrent adds took {elapsed:.2f}s"
+
+
+def test_async_methods_mirror_memory(make_store: Callable[[], Store], embedder: Embedder) -> None:
+    async def main() -> None:
+        async with AsyncMemory(store=make_store(), embedder=embedder) as m:
+            added = await m.add("Alice met Bob at GraphConf 2025 in San Francisco.", user_id="u")
+            mid = added["results"][0]["id"]
+            assert (await m.get(mid))["id"] == mid  # type: ignore[index]
+            assert (await m.search("Alice", user_id="u"))["relations"]
+            assert len((await m.get_all(user_id="u"))["results"]) == len(added["results"])
+            await m.update(mid, "changed")
+            assert [e["event"] for e in await m.history(mid)] == ["ADD", "UPDATE"]
+            await m.add_triples([("Bob", "KNOWS", "Carol")], user_id="u")
+            assert (await m.neighbors("Carol", user_id="u"))["relations"][0]["source"] == "Bob"
+            assert await m.paths("Alice", "Carol", user_id="u")
+            assert (await m.to_networkx(user_id="u")).number_of_edges() >= 4
+            await m.delete(mid)
+            assert await m.get(mid) is None
+            await m.delete_all(user_id="u")
+            assert (await m.get_all(user_id="u"))["results"] == []
+
+    asyncio.run(main())
+
+
+def test_every_memory_method_has_a_coroutine_twin() -> None:
+    methods = {n for n, v in vars(Memory).items() if callable(v) and not n.startswith("_")}
+    methods -= {"from_config", "from_config_file"}  # constructors, the same on both
+    assert methods == {n for n in methods if inspect.iscoroutinefunction(getattr(AsyncMemory, n, None))}
+
+
+def test_sync_memory_works_inside_a_running_event_loop(memory: Memory) -> None:
+    async def notebook_cell() -> dict[str, object]:
+        memory.add("I like espresso", user_id="nb", infer=False)
+        return memory.search("espresso", user_id="nb")
+
+    out = asyncio.run(notebook_cell())
+    assert [r["memory"] for r in out["results"]] == ["I like espresso"]  # type: ignore[index]

@@ -1,0 +1,59 @@
+"""Contract: data survives a restart; concurrent use from threads loses nothing; export/import round-trips."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from graphmem import Memory
+from graphmem.providers.embed import Embedder
+from graphmem.stores.base import Store
+
+
+def test_everything_survives_closing_and_reopening(make_store: Callable[[], Store], embedder: Embedder) -> None:
+    first = Memory(store=make_store(), embedder=embedder)
+    added = first.add("Alice met Bob at GraphConf 2025 in San Francisco.", user_id="u")
+    mid = added["results"][0]["id"]
+    first.update(mid, "Alice met Bob at GraphConf")
+    first.close()
+    second = Memory(store=make_store(), embedder=embedder)
+    assert second.get(mid)["memory"] == "Alice met Bob at GraphConf"  # type: ignore[index]
+    assert [e["event"] for e in second.history(mid)] == ["ADD", "UPDATE"]
+    found = second.search("Who did Alice meet?", user_id="u")
+    assert found["results"] and ("Alice", "MET", "Bob") in {
+        (r["source"], r["relationship"], r["destination"]) for r in found["relations"]
+    }
+    assert second.paths("Bob", "San Francisco", user_id="u")
+
+
+def test_concurrent_adds_from_threads_all_land(memory: Memory) -> None:
+    def work(worker: int) -> list[str]:
+        return [
+            memory.add(f"worker {worker} note {i}", user_id=f"w{worker % 2}", infer=False)["results"][0]["id"]
+            for i in range(5)
+        ]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        ids = [i for batch in pool.map(work, range(8)) for i in batch]
+    assert len(set(ids)) == 40
+    assert len(memory.get_all(user_id="w0")["results"]) + len(memory.get_all(user_id="w1")["results"]) == 40
+    hits = memory.search("worker 3 note 4", user_id="w1", limit=3)["results"]
+    assert hits[0]["memory"] == "worker 3 note 4"
+
+
+def test_export_then_import_rebuilds_the_scope(memory: Memory, make_store: Callable[[], Store]) -> None:
+    memory.add("Alice met Bob at GraphConf 2025 in San Francisco.", user_id="u", metadata={"src": "chat"})
+    memory.add("raw note", user_id="u", infer=False)
+    memory.add_triples([("Bob", "WORKS_AT", "Initech")], user_id="u")
+    exported = memory.export(user_id="u")
+    assert [("triples" in r, r.get("infer")) for r in exported] == [(False, True), (False, False), (True, None)]
+    before = sorted(r["memory"] for r in memory.get_all(user_id="u")["results"])
+    edges_before = memory.to_networkx(user_id="u").number_of_edges()
+    memory.delete_all(user_id="u")
+    summary = memory.import_(exported)
+    assert summary["episodes"] == 3 and summary["failed"] == 0
+    assert sorted(r["memory"] for r in memory.get_all(user_id="u")["results"]) == before
+    assert memory.to_networkx(user_id="u").number_of_edges() == edges_before
+    bad = memory.import_([{"messages": "ok", "user_id": "u"}, {"nonsense": 1}, {"messages": "no scope"}])
+    assert bad["episodes"] == 1 and bad["failed"] == 2
+    assert [e["line"] for e in bad["errors"]] == [2, 3]

@@ -1,0 +1,83 @@
+"""The CLI end to end, through click's runner (the same entry point as the `graphmem` script)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from graphmem.cli import main
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("GRAPHMEM_HOME", str(tmp_path / "home"))
+    store = str(tmp_path / "cli.db")
+    runner = CliRunner()
+
+    def invoke(*args: str, store_path: str | None = store, ok: bool = True) -> str:
+        argv = list(args) + (["--store", store_path] if store_path else [])
+        result = runner.invoke(main, argv, catch_exceptions=False)
+        assert (result.exit_code == 0) == ok, result.output
+        return result.output
+
+    return invoke
+
+
+def test_demo_prints_memories_scores_and_relations(run) -> None:  # type: ignore[no-untyped-def]
+    out = run("demo", store_path=None)
+    assert "Alice -MET-> Bob" in out
+    assert "Alice -ATTENDED-> GraphConf 2025" in out
+    assert "GraphConf 2025 -LOCATED_IN-> San Francisco" in out
+    assert 'search (user alex): "What do you know about me?"' in out
+    assert "basketball" in out.split("What do you know about me?")[1]
+    first_hit = out.split("Who did Alice meet at GraphConf?")[1].splitlines()[1]
+    assert "Bob" in first_hit and "graph" in first_hit
+    again = run("demo", "--json", store_path=None)  # re-running starts from a clean demo scope
+    report = json.loads(again)
+    assert [a["results"][0]["event"] for a in report["adds"]] == ["ADD", "ADD"]
+    assert report["store"].endswith("home/demo.db")
+
+
+def test_add_search_list_get_history_delete(run) -> None:  # type: ignore[no-untyped-def]
+    added = json.loads(
+        run("add", "Jane Doe works at Globex.", "--user", "u", "--metadata", '{"src": "mail"}', "--json")
+    )
+    mid = added["results"][0]["id"]
+    assert ("Jane Doe", "WORKS_AT", "Globex") in {
+        (r["source"], r["relationship"], r["destination"]) for r in added["relations"]["added"]
+    }
+    found = json.loads(run("search", "Where does Jane work?", "--user", "u", "--json"))
+    assert found["results"][0]["id"] == mid and found["relations"][0]["relationship"] == "WORKS_AT"
+    human = run("search", "Where does Jane work?", "--user", "u")
+    assert "Jane Doe -WORKS_AT-> Globex" in human
+    listed = json.loads(run("list", "--user", "u", "--filters", '{"src": "mail"}', "--json"))
+    assert [r["id"] for r in listed["results"]] == [mid]
+    assert json.loads(run("get", mid, "--json"))["metadata"] == {"src": "mail"}
+    run("delete", mid)
+    history = json.loads(run("history", mid, "--json"))
+    assert [e["event"] for e in history] == ["ADD", "DELETE"]
+    assert "not found" in run("get", mid, ok=False)
+
+
+def test_errors_are_one_clear_line(run) -> None:  # type: ignore[no-untyped-def]
+    assert "user_id: one of user_id, agent_id or run_id is required" in run("search", "x", ok=False)
+    assert "filters.age.between" in run("search", "x", "--user", "u", "--filters", '{"age": {"between": 1}}', ok=False)
+    assert "not valid JSON" in run("list", "--user", "u", "--filters", "{", ok=False)
+
+
+def test_paths_export_and_import(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    run("add", "Alice met Bob at GraphConf 2025 in San Francisco.", "--user", "u")
+    out = run("paths", "Bob", "San Francisco", "--user", "u")
+    assert "Bob -ATTENDED-> GraphConf 2025" in out and "from episode" in out
+    dump = tmp_path / "dump.jsonl"
+    run("export", "--user", "u", "-o", str(dump))
+    lines = dump.read_text().splitlines()
+    assert len(lines) == 1 and json.loads(lines[0])["user_id"] == "u"
+    dump.write_text(dump.read_text() + "not json\n")
+    other = str(tmp_path / "other.db")
+    summary = json.loads(run("import", str(dump), "--json", store_path=other))
+    assert summary["episodes"] == 1 and summary["failed"] == 1 and summary["errors"][0]["line"] == 2
+    assert "Alice -MET-> Bob" in run("search", "Alice", "--user", "u", store_path=other)
