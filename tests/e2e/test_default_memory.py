@@ -22,8 +22,9 @@ def test_default_memory_lives_under_graphmem_home_and_persists(tmp_path: Path, m
 
 def test_from_config_dict_and_file(tmp_path: Path) -> None:
     db = tmp_path / "cfg.db"
-    with Memory.from_config({"graph_store": {"provider": "embedded", "config": {"path": str(db)}},
-                             "search": {"max_hops": 1}}) as m:
+    with Memory.from_config(
+        {"graph_store": {"provider": "embedded", "config": {"path": str(db)}}, "search": {"max_hops": 1}}
+    ) as m:
         assert m.config.search.max_hops == 1
         m.add_triples([("Ada", "KNOWS", "Grace")], user_id="u")
     config_file = tmp_path / "graphmem.yaml"
