@@ -68,7 +68,8 @@ _GREETING_RE = re.compile(
     r"^(?:(?:hi|hello|hey|hiya|greetings|good\s+(?:morning|afternoon|evening))(?:\s+there)?[\s,!.:-]+"
     r"|(?:well|so|oh|ok|okay|also|btw|by\s+the\s+way|anyway|actually|yes|yeah|yep|no|nope|sure|thanks|thank\s+you|"
     r"oh\s+and|plus|honestly|basically|personally|frankly|seriously|literally|obviously)\s*[,!.:-]+\s*"
-    r"|(?:so|and|but|also|plus|oh|well|anyway)\s+(?=I\b|I'|(?i:my)\b))+",
+    r"|(?:so|and|but|also|plus|oh|well|anyway|then|later|now|recently|lately|currently|nowadays|since\s+then|"
+    r"these\s+days|eventually|finally),?\s+(?=I\b|I'|(?i:my)\b))+",
     re.IGNORECASE,
 )
 # A clause opened by one of these depends on the next one ("If I moved, I'd ..."): never split it off.

@@ -1,26 +1,24 @@
-"""Build the configured store, embedder and extractor. The one place that maps provider names to classes."""
+"""Build the configured store, embedder and extractor: the one place that maps provider names to classes."""
 
 from __future__ import annotations
 
 from graphmem.config import EmbedderConfig, GraphStoreConfig, LlmConfig
 from graphmem.ingest.extract import Extractor
+from graphmem.ingest.rules import RuleExtractor
 from graphmem.providers.embed import Embedder
+from graphmem.providers.local_minilm import LocalMiniLM
 from graphmem.stores.base import Store
+from graphmem.stores.embedded import EmbeddedStore
 
 
 def make_embedder(cfg: EmbedderConfig) -> Embedder:
-    from graphmem.providers.local_minilm import LocalMiniLM
-
     return LocalMiniLM(model_path=cfg.config.model_path, batch_size=cfg.config.batch_size)
 
 
 def make_store(cfg: GraphStoreConfig, dim: int) -> Store:
-    from graphmem.stores.embedded import EmbeddedStore
-
     return EmbeddedStore(cfg.config.resolved_path(), dim)
 
 
 def make_extractor(cfg: LlmConfig) -> Extractor:
-    from graphmem.ingest.rules import RuleExtractor
-
+    """``rules`` is the only provider so far; LLM extractors join here."""
     return RuleExtractor()

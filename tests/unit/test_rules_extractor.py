@@ -641,3 +641,10 @@ def test_entities_are_deduplicated_by_name() -> None:
     out = extract("I love chess. Bob loves Chess. Carol likes CHESS.")
     assert [e.name for e in out.entities if e.name.lower() == "chess"] == ["chess"]
     assert triples(out) == [("User", "LOVES", "chess"), ("Bob", "LOVES", "chess"), ("Carol", "LIKES", "chess")]
+
+
+@pytest.mark.parametrize("lead", ["Later", "Then", "Recently,", "Now", "Eventually"])
+def test_a_leading_discourse_adverb_does_not_become_part_of_the_subject(lead: str) -> None:
+    extraction = extract(f"{lead} I moved to Berlin.")
+    assert triples(extraction) == [("User", "LIVES_IN", "Berlin")]
+    assert facts(extraction) == ["User moved to Berlin"]
