@@ -13,7 +13,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -26,14 +26,28 @@ from graphmem.models import (
     Episode,
     HistoryEvent,
     MemoryRecord,
-    Message,
-    Provenance,
     RelationRecord,
     Scope,
     normalize_name,
     utcnow,
 )
 from graphmem.stores.base import Hit, Vector, VectorKind, WritePlan
+from graphmem.stores.rows import (
+    entity_from,
+    entity_props,
+    episode_from,
+    episode_props,
+    history_from,
+    history_props,
+    iso,
+    iso_or_none,
+    memory_from,
+    memory_props,
+    relation_from,
+    relation_props,
+    scope_of,
+    scope_values,
+)
 from graphmem.stores.vector_index import VectorIndex
 
 _CHUNK = 500  # SQLite's default limit on host parameters is 32766; keep IN lists modest
@@ -41,26 +55,20 @@ _SCOPE_COLUMNS = ("user_id", "agent_id", "run_id")
 _VECTOR_TABLES: dict[VectorKind, str] = {"memory": "memories", "entity": "entities", "relation": "relations"}
 
 
-def _ts(value: datetime | None) -> str | None:
-    return None if value is None else _iso(value)
+def _dict_row(cursor: sqlite3.Cursor, values: tuple[Any, ...]) -> dict[str, Any]:
+    return {column[0]: value for column, value in zip(cursor.description, values, strict=True)}
 
 
-def _iso(value: datetime) -> str:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
+def _scope_tuple(scope: Scope) -> tuple[str, str, str]:
+    values = scope_values(scope)
+    return values["user_id"], values["agent_id"], values["run_id"]
 
 
-def _dt(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
-
-
-def _scope_values(scope: Scope) -> tuple[str, str, str]:
-    return (scope.user_id or "", scope.agent_id or "", scope.run_id or "")
-
-
-def _scope_of(row: sqlite3.Row) -> Scope:
-    return Scope(user_id=row["user_id"] or None, agent_id=row["agent_id"] or None, run_id=row["run_id"] or None)
+def _insert(conn: sqlite3.Connection, table: str, props: dict[str, Any]) -> int:
+    """INSERT OR IGNORE of one row; column names come from rows.py, never from input."""
+    columns = ", ".join(props)
+    marks = ", ".join(f":{c}" for c in props)
+    return conn.execute(f"INSERT OR IGNORE INTO {table} ({columns}) VALUES ({marks})", props).rowcount
 
 
 def _read_scope(scope: Scope, alias: str = "") -> tuple[str, list[str]]:
@@ -76,15 +84,15 @@ def _read_scope(scope: Scope, alias: str = "") -> tuple[str, list[str]]:
 
 def _exact_scope(scope: Scope, alias: str = "") -> tuple[str, list[str]]:
     prefix = f"{alias}." if alias else ""
-    return " AND ".join(f"{prefix}{c} = ?" for c in _SCOPE_COLUMNS), list(_scope_values(scope))
+    return " AND ".join(f"{prefix}{c} = ?" for c in _SCOPE_COLUMNS), list(_scope_tuple(scope))
 
 
 def _believed(as_of: datetime | None, alias: str = "") -> tuple[str, list[str]]:
     """Temporal clause: current (not expired, not invalidated) or, with ``as_of``, believed true at that time."""
     p = f"{alias}." if alias else ""
     if as_of is None:
-        return f"{p}expired_at IS NULL AND ({p}invalid_at IS NULL OR {p}invalid_at > ?)", [_iso(utcnow())]
-    t = _iso(as_of)
+        return f"{p}expired_at IS NULL AND ({p}invalid_at IS NULL OR {p}invalid_at > ?)", [iso(utcnow())]
+    t = iso(as_of)
     return (
         f"{p}created_at <= ? AND ({p}expired_at IS NULL OR {p}expired_at > ?)"
         f" AND ({p}valid_at IS NULL OR {p}valid_at <= ?) AND ({p}invalid_at IS NULL OR {p}invalid_at > ?)",
@@ -136,7 +144,7 @@ class EmbeddedStore:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            conn.row_factory = sqlite3.Row
+            conn.row_factory = _dict_row
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA busy_timeout = 30000")
@@ -175,7 +183,7 @@ class EmbeddedStore:
             seq = int(conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()["value"])
             if seq == self._index_seq:
                 return
-            now = _iso(utcnow())
+            now = iso(utcnow())
             for kind, table in _VECTOR_TABLES.items():
                 current = "1" if kind == "entity" else "(expired_at IS NULL AND (invalid_at IS NULL OR invalid_at > ?))"
                 params = [] if kind == "entity" else [now]
@@ -184,7 +192,7 @@ class EmbeddedStore:
                     " WHERE embedding IS NOT NULL",
                     params,
                 )
-                self._indexes[kind].reset((r["id"], r["embedding"], _scope_of(r), bool(r["cur"])) for r in rows)
+                self._indexes[kind].reset((r["id"], r["embedding"], scope_of(r), bool(r["cur"])) for r in rows)
             self._index_seq = seq
 
     def close(self) -> None:
@@ -197,20 +205,7 @@ class EmbeddedStore:
     # -- episodes -------------------------------------------------------------------------------------------------
     def write_episode(self, episode: Episode) -> None:
         with self._tx() as (conn, _):
-            conn.execute(
-                "INSERT OR IGNORE INTO episodes (id, user_id, agent_id, run_id, messages, source, metadata,"
-                " created_at, status, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    episode.id,
-                    *_scope_values(episode.scope),
-                    json.dumps([m.model_dump() for m in episode.messages]),
-                    episode.source,
-                    json.dumps(episode.metadata, default=str),
-                    _iso(episode.created_at),
-                    episode.status,
-                    episode.error,
-                ),
-            )
+            _insert(conn, "episodes", episode_props(episode))
 
     def set_episode_status(self, episode_id: str, status: str, error: str | None = None) -> None:
         with self._tx() as (conn, _):
@@ -218,59 +213,38 @@ class EmbeddedStore:
 
     def get_episode(self, episode_id: str) -> Episode | None:
         row = self._conn().execute("SELECT * FROM episodes WHERE id = ?", (episode_id,)).fetchone()
-        return None if row is None else _episode(row)
+        return None if row is None else episode_from(row)
 
     def list_episodes(self, scope: Scope) -> list[Episode]:
         where, params = _read_scope(scope)
         rows = self._conn().execute(f"SELECT * FROM episodes WHERE {where} ORDER BY created_at, id", params)
-        return [_episode(r) for r in rows]
+        return [episode_from(r) for r in rows]
 
     # -- the add transaction ---------------------------------------------------------------------------------------
     def apply(self, plan: WritePlan) -> None:
         with self._tx() as (conn, after):
             for m in plan.memories:
-                inserted = conn.execute(
-                    "INSERT OR IGNORE INTO memories (id, text, hash, user_id, agent_id, run_id, metadata, categories,"
-                    " actor_id, role, created_at, updated_at, valid_at, invalid_at, expired_at, embedding)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    _memory_row(m),
-                ).rowcount
+                inserted = _insert(conn, "memories", {**memory_props(m), "embedding": _blob(m.embedding)})
                 if inserted and m.embedding is not None:
                     after.append(_upsert_later(self._indexes["memory"], m.id, m.embedding, m.scope))
                 for episode_id in m.episode_ids:
                     conn.execute("INSERT OR IGNORE INTO memory_episodes VALUES (?, ?)", (m.id, episode_id))
             conn.executemany("INSERT OR IGNORE INTO memory_episodes VALUES (?, ?)", plan.memory_episode_links)
             for e in plan.entities:
-                inserted = conn.execute(
-                    "INSERT OR IGNORE INTO entities (id, name, normalized, type, summary, user_id, agent_id, run_id,"
-                    " created_at, embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        e.id,
-                        e.name,
-                        e.normalized,
-                        e.type,
-                        e.summary,
-                        *_scope_values(e.scope),
-                        _iso(e.created_at),
-                        _blob(e.embedding),
-                    ),
-                ).rowcount
+                inserted = _insert(conn, "entities", {**entity_props(e), "embedding": _blob(e.embedding)})
                 if inserted and e.embedding is not None:
                     after.append(_upsert_later(self._indexes["entity"], e.id, e.embedding, e.scope))
                 for alias in [e.name, *e.aliases]:
                     self._add_name(conn, e.id, alias, e.scope)
             for entity_id, alias in plan.entity_aliases:
-                row = conn.execute("SELECT user_id, agent_id, run_id FROM entities WHERE id = ?", (entity_id,))
-                found = row.fetchone()
+                found = conn.execute(
+                    "SELECT user_id, agent_id, run_id FROM entities WHERE id = ?", (entity_id,)
+                ).fetchone()
                 if found is not None:
-                    self._add_name(conn, entity_id, alias, _scope_of(found))
+                    self._add_name(conn, entity_id, alias, scope_of(found))
             for r in plan.relations:
-                inserted = conn.execute(
-                    "INSERT OR IGNORE INTO relations (id, source_id, target_id, type, fact, user_id, agent_id, run_id,"
-                    " confidence, created_at, valid_at, invalid_at, expired_at, memory_ids, episode_ids, actor_id,"
-                    " embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    _relation_row(r),
-                ).rowcount
+                ends = {"source_id": r.source_id, "target_id": r.target_id, "embedding": _blob(r.embedding)}
+                inserted = _insert(conn, "relations", {**relation_props(r), **ends})
                 if inserted and r.embedding is not None:
                     after.append(_upsert_later(self._indexes["relation"], r.id, r.embedding, r.scope))
             for u in plan.relation_updates:
@@ -288,7 +262,7 @@ class EmbeddedStore:
                 conn.execute(
                     "UPDATE relations SET invalid_at = COALESCE(invalid_at, ?), expired_at = ?"
                     " WHERE id = ? AND expired_at IS NULL",
-                    (_ts(inv.invalid_at), _iso(inv.expired_at), inv.id),
+                    (iso_or_none(inv.invalid_at), iso(inv.expired_at), inv.id),
                 )
                 after.append(_current_later(self._indexes["relation"], inv.id, False))
             conn.executemany("INSERT OR IGNORE INTO mentions VALUES (?, ?)", plan.mentions)
@@ -301,26 +275,12 @@ class EmbeddedStore:
         conn.execute(
             "INSERT OR IGNORE INTO entity_names (entity_id, alias, normalized, user_id, agent_id, run_id)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            (entity_id, alias, normalize_name(alias), *_scope_values(scope)),
+            (entity_id, alias, normalize_name(alias), *_scope_tuple(scope)),
         )
 
     @staticmethod
     def _insert_history(conn: sqlite3.Connection, h: HistoryEvent) -> None:
-        conn.execute(
-            "INSERT OR IGNORE INTO history (id, memory_id, event, old_memory, new_memory, actor_id, role, created_at,"
-            " user_id, agent_id, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                h.id,
-                h.memory_id,
-                h.event,
-                h.old_memory,
-                h.new_memory,
-                h.actor_id,
-                h.role,
-                _iso(h.created_at),
-                *_scope_values(h.scope),
-            ),
-        )
+        _insert(conn, "history", history_props(h))
 
     # -- memories --------------------------------------------------------------------------------------------------
     def get_memory(self, memory_id: str) -> MemoryRecord | None:
@@ -384,7 +344,7 @@ class EmbeddedStore:
                     record.text,
                     record.hash,
                     json.dumps(record.metadata, default=str),
-                    _ts(record.updated_at),
+                    iso_or_none(record.updated_at),
                     _blob(record.embedding),
                     record.id,
                 ),
@@ -396,7 +356,7 @@ class EmbeddedStore:
     def delete_memories(self, ids: Sequence[str], events: Sequence[HistoryEvent]) -> None:
         """Delete memories; relations that no remaining memory supports stop being current (kept, expired)."""
         gone = set(ids)
-        now = _iso(utcnow())
+        now = iso(utcnow())
         with self._tx() as (conn, after):
             self._delete_memory_rows(conn, after, ids)
             for chunk in _chunks(list(ids)):
@@ -458,20 +418,7 @@ class EmbeddedStore:
 
     def history(self, memory_id: str) -> list[HistoryEvent]:
         rows = self._conn().execute("SELECT * FROM history WHERE memory_id = ? ORDER BY seq", (memory_id,))
-        return [
-            HistoryEvent(
-                id=r["id"],
-                memory_id=r["memory_id"],
-                event=r["event"],
-                old_memory=r["old_memory"],
-                new_memory=r["new_memory"],
-                actor_id=r["actor_id"],
-                role=r["role"],
-                created_at=datetime.fromisoformat(r["created_at"]),
-                scope=_scope_of(r),
-            )
-            for r in rows
-        ]
+        return [history_from(r) for r in rows]
 
     def mentions(self, memory_ids: Sequence[str]) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
@@ -588,7 +535,7 @@ class EmbeddedStore:
             rows = conn.execute(f"SELECT * FROM entities WHERE id IN ({marks})", chunk).fetchall()
             aliases = self._aliases(conn, chunk)
             for row in rows:
-                by_id[row["id"]] = _entity(row, aliases.get(row["id"], []))
+                by_id[row["id"]] = entity_from(row, aliases.get(row["id"], []))
         return [by_id[i] for i in ids if i in by_id]
 
     @staticmethod
@@ -652,29 +599,32 @@ class EmbeddedStore:
         found: dict[str, RelationRecord] = {}
         for chunk in _chunks(list(dict.fromkeys(entity_ids))):
             marks = ",".join("?" * len(chunk))
-            for end in ("source_id", "target_id"):
-                inner = (
-                    f"SELECT r.id, ROW_NUMBER() OVER (PARTITION BY r.{end} ORDER BY r.created_at DESC, r.id) AS rn"
-                    f" FROM relations r WHERE r.{end} IN ({marks}) AND {where} AND {when}"
-                )
-                ids = [
-                    row["id"]
-                    for row in self._conn().execute(
-                        f"SELECT id FROM ({inner}) WHERE rn <= ?", [*chunk, *params, *extra, per_entity]
-                    )
-                ]
-                for rel in self.get_relations(ids):
-                    found[rel.id] = rel
+            touching = " UNION ".join(
+                f"SELECT r.id, r.{end} AS entity, r.created_at FROM relations r"
+                f" WHERE r.{end} IN ({marks}) AND {where} AND {when}"
+                for end in ("source_id", "target_id")
+            )
+            ranked = (
+                "SELECT id, ROW_NUMBER() OVER (PARTITION BY entity ORDER BY created_at DESC, id) AS rn"
+                f" FROM ({touching})"
+            )
+            args = [*chunk, *params, *extra] * 2
+            ids = [
+                row["id"]
+                for row in self._conn().execute(f"SELECT id FROM ({ranked}) WHERE rn <= ?", [*args, per_entity])
+            ]
+            for rel in self.get_relations(list(dict.fromkeys(ids))):
+                found[rel.id] = rel
         return sorted(found.values(), key=lambda r: (r.created_at, r.id))
 
     def _relation_rows(self, where: str, params: Sequence[Any]) -> list[RelationRecord]:
         rows = self._conn().execute(
-            "SELECT r.*, s.name AS source_name, t.name AS target_name FROM relations r"
+            "SELECT r.*, s.name AS source, t.name AS target FROM relations r"
             " JOIN entities s ON s.id = r.source_id JOIN entities t ON t.id = r.target_id"
             f" WHERE {where} ORDER BY r.created_at, r.id",
             list(params),
         )
-        return [_relation(r) for r in rows]
+        return [relation_from(r) for r in rows]
 
 
 # -- row conversion ---------------------------------------------------------------------------------------------------
@@ -700,112 +650,8 @@ def _remove_later(index: VectorIndex, ident: str) -> Callable[[], None]:
     return lambda: index.remove(ident)
 
 
-def _memory_row(m: MemoryRecord) -> tuple[Any, ...]:
-    return (
-        m.id,
-        m.text,
-        m.hash,
-        *_scope_values(m.scope),
-        json.dumps(m.metadata, default=str),
-        json.dumps(m.categories),
-        m.actor_id,
-        m.role,
-        _iso(m.created_at),
-        _ts(m.updated_at),
-        _ts(m.valid_at),
-        _ts(m.invalid_at),
-        _ts(m.expired_at),
-        _blob(m.embedding),
-    )
-
-
-def _relation_row(r: RelationRecord) -> tuple[Any, ...]:
-    return (
-        r.id,
-        r.source_id,
-        r.target_id,
-        r.type,
-        r.fact,
-        *_scope_values(r.scope),
-        r.confidence,
-        _iso(r.created_at),
-        _ts(r.valid_at),
-        _ts(r.invalid_at),
-        _ts(r.expired_at),
-        json.dumps(r.provenance.memory_ids),
-        json.dumps(r.provenance.episode_ids),
-        r.provenance.actor_id,
-        _blob(r.embedding),
-    )
-
-
-def _memory(row: sqlite3.Row, episode_ids: list[str], with_embedding: bool) -> MemoryRecord:
+def _memory(row: dict[str, Any], episode_ids: list[str], with_embedding: bool) -> MemoryRecord:
     embedding = None
     if with_embedding and row["embedding"] is not None:
         embedding = np.frombuffer(row["embedding"], dtype=np.float32).tolist()
-    return MemoryRecord(
-        id=row["id"],
-        text=row["text"],
-        hash=row["hash"],
-        scope=_scope_of(row),
-        metadata=json.loads(row["metadata"]),
-        categories=json.loads(row["categories"]),
-        actor_id=row["actor_id"],
-        role=row["role"],
-        created_at=datetime.fromisoformat(row["created_at"]),
-        updated_at=_dt(row["updated_at"]),
-        valid_at=_dt(row["valid_at"]),
-        invalid_at=_dt(row["invalid_at"]),
-        expired_at=_dt(row["expired_at"]),
-        episode_ids=episode_ids,
-        embedding=embedding,
-    )
-
-
-def _entity(row: sqlite3.Row, aliases: list[str]) -> EntityRecord:
-    return EntityRecord(
-        id=row["id"],
-        name=row["name"],
-        normalized=row["normalized"],
-        type=row["type"],
-        aliases=aliases,
-        summary=row["summary"],
-        scope=_scope_of(row),
-        created_at=datetime.fromisoformat(row["created_at"]),
-    )
-
-
-def _relation(row: sqlite3.Row) -> RelationRecord:
-    return RelationRecord(
-        id=row["id"],
-        source_id=row["source_id"],
-        target_id=row["target_id"],
-        source=row["source_name"],
-        target=row["target_name"],
-        type=row["type"],
-        fact=row["fact"],
-        scope=_scope_of(row),
-        confidence=row["confidence"],
-        created_at=datetime.fromisoformat(row["created_at"]),
-        valid_at=_dt(row["valid_at"]),
-        invalid_at=_dt(row["invalid_at"]),
-        expired_at=_dt(row["expired_at"]),
-        provenance=Provenance(
-            memory_ids=json.loads(row["memory_ids"]),
-            episode_ids=json.loads(row["episode_ids"]),
-            actor_id=row["actor_id"],
-        ),
-    )
-
-
-def _episode(row: sqlite3.Row) -> Episode:
-    return Episode(
-        id=row["id"],
-        scope=_scope_of(row),
-        messages=[Message(**m) for m in json.loads(row["messages"])],
-        source=row["source"],
-        metadata=json.loads(row["metadata"]),
-        created_at=datetime.fromisoformat(row["created_at"]),
-        status=row["status"],
-        error=row["error"],
-    )
+    return memory_from(row, episode_ids, embedding)

@@ -1,0 +1,4 @@
+UNWIND range(0, size($ids) - 1) AS i
+MATCH (x:Entity {id: $ids[i]})
+RETURN x {.*, embedding: null} AS entity
+ORDER BY i

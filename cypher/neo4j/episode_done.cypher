@@ -1,0 +1,2 @@
+MATCH (e:Episode {id: $id})
+SET e.status = 'done', e.error = null

@@ -1,0 +1,2 @@
+MATCH (e:Episode {id: $id})
+RETURN e {.*} AS episode

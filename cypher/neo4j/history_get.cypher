@@ -1,0 +1,3 @@
+MATCH (h:History {memory_id: $memory_id})
+RETURN h {.*} AS event
+ORDER BY h.created_at, h.id

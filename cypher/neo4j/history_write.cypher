@@ -1,0 +1,2 @@
+MERGE (h:History {id: $row.id})
+ON CREATE SET h += $row

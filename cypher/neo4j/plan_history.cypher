@@ -1,0 +1,3 @@
+UNWIND $rows AS row
+MERGE (h:History {id: row.id})
+ON CREATE SET h += row

@@ -1,0 +1,11 @@
+MATCH ()-[x:RELATES]->()
+WHERE ($user_id IS NULL OR x.user_id = $user_id) AND ($agent_id IS NULL OR x.agent_id = $agent_id) AND ($run_id IS NULL OR x.run_id = $run_id) AND x.embedding IS NOT NULL
+  AND CASE WHEN $as_of IS NULL
+    THEN x.expired_at IS NULL AND (x.invalid_at IS NULL OR x.invalid_at > $now)
+    ELSE x.created_at <= $as_of AND (x.expired_at IS NULL OR x.expired_at > $as_of)
+      AND (x.valid_at IS NULL OR x.valid_at <= $as_of) AND (x.invalid_at IS NULL OR x.invalid_at > $as_of)
+  END
+WITH x, 2 * vector.similarity.cosine(x.embedding, $vector) - 1 AS score
+RETURN x.id AS id, score
+ORDER BY score DESC, id
+LIMIT $k

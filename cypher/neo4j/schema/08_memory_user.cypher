@@ -1,0 +1,1 @@
+CREATE INDEX memory_user IF NOT EXISTS FOR (m:Memory) ON (m.user_id)

@@ -1,0 +1,1 @@
+CREATE INDEX memory_hash IF NOT EXISTS FOR (m:Memory) ON (m.hash)

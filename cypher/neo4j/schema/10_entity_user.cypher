@@ -1,0 +1,1 @@
+CREATE INDEX entity_user IF NOT EXISTS FOR (e:Entity) ON (e.user_id)

@@ -1,0 +1,1 @@
+CREATE INDEX history_memory IF NOT EXISTS FOR (h:History) ON (h.memory_id)

@@ -1,0 +1,1 @@
+CREATE INDEX relation_user IF NOT EXISTS FOR ()-[r:RELATES]-() ON (r.user_id)
