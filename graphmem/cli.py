@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
-from graphmem.config import MemoryConfig, default_home
+from graphmem.config import EmbeddedGraphStore, MemoryConfig, default_home
 from graphmem.errors import GraphmemError
 from graphmem.memory import Memory
 
@@ -29,6 +29,8 @@ DEMO_QUERIES = ["What do you know about me?", "Who did Alice meet at GraphConf?"
 def _open(store: str | None, config: str | None) -> Memory:
     cfg = MemoryConfig.from_file(config) if config else MemoryConfig()
     if store:
+        if not isinstance(cfg.graph_store, EmbeddedGraphStore):
+            raise click.UsageError("--store names an embedded store file; the config chooses another store")
         cfg.graph_store.config.path = store
     return Memory(cfg)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
@@ -33,9 +33,35 @@ class EmbeddedStoreSettings(_Strict):
         return Path(self.path).expanduser() if self.path else default_home() / "graphmem.db"
 
 
-class GraphStoreConfig(_Strict):
+def _env(name: str) -> str | None:
+    return os.environ.get(name) or None
+
+
+class Neo4jSettings(_Strict):
+    """Connection to a Neo4j server. Unset values come from NEO4J_URI / NEO4J_USERNAME / NEO4J_PASSWORD /
+    NEO4J_DATABASE when the config is built."""
+
+    url: str = Field(default_factory=lambda: _env("NEO4J_URI") or "bolt://127.0.0.1:7687")
+    username: str | None = Field(default_factory=lambda: _env("NEO4J_USERNAME"))
+    password: str | None = Field(default_factory=lambda: _env("NEO4J_PASSWORD"))
+    database: str | None = Field(default_factory=lambda: _env("NEO4J_DATABASE"))
+    exact_limit: int = Field(
+        default=50_000, ge=0, description="scopes with at most this many vectors are searched exactly, not by ANN"
+    )
+
+
+class EmbeddedGraphStore(_Strict):
     provider: Literal["embedded"] = "embedded"
     config: EmbeddedStoreSettings = Field(default_factory=EmbeddedStoreSettings)
+
+
+class Neo4jGraphStore(_Strict):
+    provider: Literal["neo4j"]
+    config: Neo4jSettings = Field(default_factory=Neo4jSettings)
+
+
+GraphStoreConfig = Annotated[EmbeddedGraphStore | Neo4jGraphStore, Field(discriminator="provider")]
+_PROVIDER_TAGS = {"embedded", "neo4j"}
 
 
 class LocalEmbedderSettings(_Strict):
@@ -78,7 +104,7 @@ class SearchConfig(_Strict):
 
 
 class MemoryConfig(_Strict):
-    graph_store: GraphStoreConfig = Field(default_factory=GraphStoreConfig)
+    graph_store: GraphStoreConfig = Field(default_factory=EmbeddedGraphStore)
     embedder: EmbedderConfig = Field(default_factory=EmbedderConfig)
     llm: LlmConfig = Field(default_factory=LlmConfig)
     search: SearchConfig = Field(default_factory=SearchConfig)
@@ -92,11 +118,19 @@ class MemoryConfig(_Strict):
             return cls()
         if not isinstance(data, dict):
             raise ConfigError("config", f"expected a mapping, got {type(data).__name__}")
+        store = data.get("graph_store")
+        if isinstance(store, dict) and "provider" not in store:  # the embedded store is the default provider
+            data = {**data, "graph_store": {"provider": "embedded", **store}}
         try:
             return cls.model_validate(data)
         except PydanticValidationError as exc:
             first = exc.errors()[0]
-            field = ".".join(str(p) for p in first["loc"]) or "config"
+            loc = [str(p) for p in first["loc"]]
+            if loc[:1] == ["graph_store"] and len(loc) > 1 and loc[1] in _PROVIDER_TAGS:
+                del loc[1]  # pydantic names the union member; users know the key path only
+            field = ".".join(loc) or "config"
+            if first["type"] == "union_tag_invalid":
+                field = "graph_store.provider"
             if first["type"] == "extra_forbidden":
                 raise ConfigError(field, "unknown configuration key") from None
             raise ConfigError(field, f"{first['msg']} (got {first.get('input')!r})") from None

@@ -343,6 +343,22 @@ class Memory:
         )
         return import_records(self, enumerate(records, start=1), default_scope, progress=progress)
 
+    def cypher(self, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Run a read-only Cypher query on a Cypher backend, for exploring the memory graph in a notebook.
+
+        Anything that would write is refused (checked with EXPLAIN, and run in a read transaction). Scope is not
+        applied for you: filter on ``user_id``/``agent_id``/``run_id`` in the query itself.
+        """
+        if not isinstance(query, str) or not query.strip():
+            raise ValidationError("query", f"expected a Cypher query string, got {query!r}")
+        if params is not None and not isinstance(params, dict):
+            raise ValidationError("params", f"expected a dict, got {type(params).__name__}")
+        run = getattr(self.store, "run_read_only", None)
+        if run is None:
+            raise ValidationError("query", f"{type(self.store).__name__} has no Cypher; use graph_store provider neo4j")
+        result: list[dict[str, Any]] = run(query, dict(params or {}))
+        return result
+
     # -- helpers -----------------------------------------------------------------------------------------------------
     @staticmethod
     def _memory_id(memory_id: Any) -> str:
@@ -451,6 +467,9 @@ class AsyncMemory:
 
     async def import_(self, records: Iterable[dict[str, Any]], **kwargs: Any) -> dict[str, Any]:
         return await self._run(self.sync.import_, list(records), **kwargs)
+
+    async def cypher(self, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        return await self._run(self.sync.cypher, query, params)
 
     async def close(self) -> None:
         self._pool.shutdown(wait=True)

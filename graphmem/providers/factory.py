@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from graphmem.config import EmbedderConfig, GraphStoreConfig, LlmConfig
+from graphmem.config import EmbedderConfig, GraphStoreConfig, LlmConfig, Neo4jGraphStore
 from graphmem.ingest.extract import Extractor
 from graphmem.ingest.rules import RuleExtractor
 from graphmem.providers.embed import Embedder
 from graphmem.providers.local_minilm import LocalMiniLM
 from graphmem.stores.base import Store
 from graphmem.stores.embedded import EmbeddedStore
+from graphmem.stores.neo4j import Neo4jStore
 
 
 def make_embedder(cfg: EmbedderConfig) -> Embedder:
@@ -16,6 +17,9 @@ def make_embedder(cfg: EmbedderConfig) -> Embedder:
 
 
 def make_store(cfg: GraphStoreConfig, dim: int) -> Store:
+    if isinstance(cfg, Neo4jGraphStore):
+        c = cfg.config
+        return Neo4jStore(c.url, c.username, c.password, c.database, dim, exact_limit=c.exact_limit)
     return EmbeddedStore(cfg.config.resolved_path(), dim)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 _WORD = re.compile(r"[\w][\w'\-]*", re.UNICODE)
 _FIRST_PERSON = {"i", "me", "my", "mine", "myself", "i'm", "i've", "i'd", "i'll"}
@@ -158,3 +159,13 @@ def query_terms(text: str) -> list[str]:
 
 def mentions_self(text: str) -> bool:
     return any(w in _FIRST_PERSON for w in words(text))
+
+
+def quoted_or_query(terms: Sequence[str]) -> str:
+    """A full-text expression matching any term, each quoted, for SQLite FTS5 and Lucene alike.
+
+    Only word characters, ``'`` and ``-`` survive inside a term, so a quoted term is always a plain phrase and no
+    input can be read as query syntax by either engine.
+    """
+    cleaned = (" ".join(_WORD.findall(t)) for t in terms)
+    return " OR ".join(f'"{t}"' for t in cleaned if t)

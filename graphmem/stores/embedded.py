@@ -31,6 +31,7 @@ from graphmem.models import (
     normalize_name,
     utcnow,
 )
+from graphmem.recall.terms import quoted_or_query
 from graphmem.stores.base import Hit, Vector, VectorKind, WritePlan
 from graphmem.stores.rows import (
     entity_from,
@@ -98,11 +99,6 @@ def _believed(as_of: datetime | None, alias: str = "") -> tuple[str, list[str]]:
         f" AND ({p}valid_at IS NULL OR {p}valid_at <= ?) AND ({p}invalid_at IS NULL OR {p}invalid_at > ?)",
         [t, t, t, t],
     )
-
-
-def fts_query(terms: Sequence[str]) -> str:
-    """An FTS5 expression matching any of the terms, each quoted so no user text is read as FTS syntax."""
-    return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
 
 
 def _blob(vector: Sequence[float] | None) -> bytes | None:
@@ -479,7 +475,7 @@ class EmbeddedStore:
                 "SELECT m.id AS id, bm25(memories_fts) AS s FROM memories_fts JOIN memories m"
                 f" ON m.rid = memories_fts.rowid WHERE memories_fts MATCH ? AND {where} AND {when}"
                 " ORDER BY s, m.id LIMIT ?",
-                [fts_query(terms), *params, *extra, k],
+                [quoted_or_query(terms), *params, *extra, k],
             )
             return [(r["id"], -float(r["s"])) for r in rows]
         where, params = _read_scope(scope, "n")
@@ -487,7 +483,7 @@ class EmbeddedStore:
             "SELECT n.entity_id AS id, bm25(entity_names_fts) AS s FROM entity_names_fts JOIN entity_names n"
             f" ON n.rowid = entity_names_fts.rowid WHERE entity_names_fts MATCH ? AND {where}"
             " ORDER BY s, n.entity_id LIMIT ?",
-            [fts_query(terms), *params, k * 3],
+            [quoted_or_query(terms), *params, k * 3],
         )
         best: dict[str, float] = {}
         for r in rows:

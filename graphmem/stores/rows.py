@@ -3,6 +3,7 @@
 Scope fields hold '' for "not set" (so uniqueness and equality need no NULL cases), timestamps are ISO-8601 UTC
 strings (which sort chronologically as text), and JSON-valued fields (metadata, categories, provenance lists,
 messages) are JSON strings. Embeddings are left to each backend (a BLOB in SQLite, a float list in Neo4j).
+Readers use ``.get`` for nullable fields because graph databases drop properties set to null.
 """
 
 from __future__ import annotations
@@ -60,9 +61,9 @@ def memory_from(row: Mapping[str, Any], episode_ids: list[str], embedding: list[
     return MemoryRecord(
         id=row["id"], text=row["text"], hash=row["hash"], scope=scope_of(row),
         metadata=json.loads(row["metadata"]), categories=json.loads(row["categories"]),
-        actor_id=row["actor_id"], role=row["role"], created_at=datetime.fromisoformat(row["created_at"]),
-        updated_at=parse_dt(row["updated_at"]), valid_at=parse_dt(row["valid_at"]),
-        invalid_at=parse_dt(row["invalid_at"]), expired_at=parse_dt(row["expired_at"]),
+        actor_id=row.get("actor_id"), role=row.get("role"), created_at=datetime.fromisoformat(row["created_at"]),
+        updated_at=parse_dt(row.get("updated_at")), valid_at=parse_dt(row.get("valid_at")),
+        invalid_at=parse_dt(row.get("invalid_at")), expired_at=parse_dt(row.get("expired_at")),
         episode_ids=episode_ids, embedding=embedding,
     )  # fmt: skip
 
@@ -96,10 +97,10 @@ def relation_from(row: Mapping[str, Any]) -> RelationRecord:
     return RelationRecord(
         id=row["id"], source_id=row["source_id"], target_id=row["target_id"], source=row["source"],
         target=row["target"], type=row["type"], fact=row["fact"], scope=scope_of(row), confidence=row["confidence"],
-        created_at=datetime.fromisoformat(row["created_at"]), valid_at=parse_dt(row["valid_at"]),
-        invalid_at=parse_dt(row["invalid_at"]), expired_at=parse_dt(row["expired_at"]),
+        created_at=datetime.fromisoformat(row["created_at"]), valid_at=parse_dt(row.get("valid_at")),
+        invalid_at=parse_dt(row.get("invalid_at")), expired_at=parse_dt(row.get("expired_at")),
         provenance=Provenance(memory_ids=json.loads(row["memory_ids"]), episode_ids=json.loads(row["episode_ids"]),
-                              actor_id=row["actor_id"]),
+                              actor_id=row.get("actor_id")),
     )  # fmt: skip
 
 
@@ -115,7 +116,7 @@ def episode_from(row: Mapping[str, Any]) -> Episode:
     return Episode(
         id=row["id"], scope=scope_of(row), messages=[Message(**m) for m in json.loads(row["messages"])],
         source=row["source"], metadata=json.loads(row["metadata"]),
-        created_at=datetime.fromisoformat(row["created_at"]), status=row["status"], error=row["error"],
+        created_at=datetime.fromisoformat(row["created_at"]), status=row["status"], error=row.get("error"),
     )  # fmt: skip
 
 
@@ -129,7 +130,7 @@ def history_props(h: HistoryEvent) -> dict[str, Any]:
 
 def history_from(row: Mapping[str, Any]) -> HistoryEvent:
     return HistoryEvent(
-        id=row["id"], memory_id=row["memory_id"], event=row["event"], old_memory=row["old_memory"],
-        new_memory=row["new_memory"], actor_id=row["actor_id"], role=row["role"],
+        id=row["id"], memory_id=row["memory_id"], event=row["event"], old_memory=row.get("old_memory"),
+        new_memory=row.get("new_memory"), actor_id=row.get("actor_id"), role=row.get("role"),
         created_at=datetime.fromisoformat(row["created_at"]), scope=scope_of(row),
     )  # fmt: skip

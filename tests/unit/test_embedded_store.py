@@ -9,7 +9,8 @@ import pytest
 from graphmem import Memory, StoreError
 from graphmem.models import Scope
 from graphmem.providers.embed import Embedder
-from graphmem.stores.embedded import EmbeddedStore, fts_query
+from graphmem.recall.terms import quoted_or_query
+from graphmem.stores.embedded import EmbeddedStore
 
 
 def test_a_failure_inside_the_add_transaction_leaves_no_partial_write(
@@ -66,5 +67,5 @@ def test_store_reports_an_unusable_path(tmp_path: Path) -> None:
         EmbeddedStore(not_sqlite, 384)
 
 
-def test_fts_query_quotes_every_term() -> None:
-    assert fts_query(['he said "hi"', "OR", "NEAR(x)"]) == '"he said ""hi""" OR "OR" OR "NEAR(x)"'
+def test_full_text_query_quotes_every_term() -> None:
+    assert quoted_or_query(['he said "hi"', "OR", "NEAR(x)", "*:*"]) == '"he said hi" OR "OR" OR "NEAR x"'
