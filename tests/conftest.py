@@ -3,6 +3,7 @@ available store (the embedded store always; Neo4j joins here without the tests c
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -13,8 +14,25 @@ from graphmem.providers.embed import Embedder
 from graphmem.providers.local_minilm import LocalMiniLM
 from graphmem.stores.base import Store
 from graphmem.stores.embedded import EmbeddedStore
+from graphmem.stores.neo4j import Neo4jStore
+from tests.neo4j_server import Neo4jServer, find_neo4j
 
-BACKENDS = ["embedded"]
+BACKENDS = ["embedded", "neo4j"]
+
+
+@pytest.fixture(scope="session")
+def neo4j_server() -> Iterator[Neo4jServer]:
+    found = find_neo4j()
+    if isinstance(found, str):
+        if os.environ.get("GRAPHMEM_REQUIRE_NEO4J") == "1":
+            pytest.fail(found)
+        pytest.skip(found)
+    yield found
+    found.stop()
+
+
+def open_neo4j(server: Neo4jServer, dim: int) -> Neo4jStore:
+    return Neo4jStore(server.uri, server.username, server.password, None, dim)
 
 
 @pytest.fixture(scope="session")
@@ -27,12 +45,18 @@ def embedder() -> Embedder:
 def make_store(request: pytest.FixtureRequest, tmp_path: Path, embedder: Embedder) -> Iterator[Callable[[], Store]]:
     """A factory of stores of one backend, all opening the same underlying database (to test restarts)."""
     opened: list[Store] = []
+    server = request.getfixturevalue("neo4j_server") if request.param == "neo4j" else None
+    if server is not None:  # one shared database: every test starts from an empty one
+        first = open_neo4j(server, embedder.dim)
+        first.reset()
+        opened.append(first)
 
     def factory() -> Store:
-        if request.param == "embedded":
-            store: Store = EmbeddedStore(tmp_path / "graphmem.db", embedder.dim)
-        else:  # pragma: no cover - later backends
-            raise AssertionError(request.param)
+        store: Store = (
+            EmbeddedStore(tmp_path / "graphmem.db", embedder.dim)
+            if server is None
+            else open_neo4j(server, embedder.dim)
+        )
         opened.append(store)
         return store
 

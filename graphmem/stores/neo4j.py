@@ -18,7 +18,14 @@ from typing import Any, Literal, TypeVar
 
 import numpy as np
 from neo4j import Driver, GraphDatabase, ManagedTransaction
-from neo4j.exceptions import AuthError, ClientError, Neo4jError, ServiceUnavailable
+from neo4j.exceptions import (
+    AuthError,
+    ClientError,
+    ConfigurationError,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+)
 
 from graphmem.errors import StoreError, ValidationError
 from graphmem.models import (
@@ -77,6 +84,7 @@ class Neo4jStore:
         database: str | None,
         dim: int,
         exact_limit: int = 50_000,
+        max_retry_time: float = 30.0,
     ) -> None:
         self.url = url
         self.database = database or None
@@ -84,13 +92,13 @@ class Neo4jStore:
         self.exact_limit = exact_limit
         auth = (username, password or "") if username else None
         try:
-            self._driver: Driver = GraphDatabase.driver(url, auth=auth)
+            self._driver: Driver = GraphDatabase.driver(url, auth=auth, max_transaction_retry_time=max_retry_time)
             self._driver.verify_connectivity()
         except AuthError:
             raise StoreError(f"Neo4j at {url} refused the credentials for user {username!r}") from None
         except (ServiceUnavailable, OSError) as exc:
             raise StoreError(f"cannot reach Neo4j at {url}: {_reason(exc)}") from None
-        except ValueError as exc:  # a malformed URI
+        except (ConfigurationError, ValueError) as exc:  # a malformed URI
             raise StoreError(f"bad Neo4j URI {url!r}: {exc}") from None
         except Neo4jError as exc:
             raise StoreError(f"Neo4j at {url} failed: {exc.message or exc}") from None
@@ -99,12 +107,18 @@ class Neo4jStore:
     # -- plumbing ---------------------------------------------------------------------------------------------------
     def _write(self, work: Callable[[ManagedTransaction], T]) -> T:
         """One managed write transaction; the driver retries it on transient failures (it must be idempotent)."""
-        with self._driver.session(database=self.database) as session:
-            return session.execute_write(work)
+        try:
+            with self._driver.session(database=self.database) as session:
+                return session.execute_write(work)
+        except (ServiceUnavailable, SessionExpired) as exc:
+            raise StoreError(f"lost the connection to Neo4j at {self.url}: {_reason(exc)}") from exc
 
     def _read(self, name: str, **params: Any) -> list[dict[str, Any]]:
-        with self._driver.session(database=self.database) as session:
-            return session.execute_read(lambda tx: [r.data() for r in tx.run(_q(name), params)])
+        try:
+            with self._driver.session(database=self.database) as session:
+                return session.execute_read(lambda tx: [r.data() for r in tx.run(_q(name), params)])
+        except (ServiceUnavailable, SessionExpired) as exc:
+            raise StoreError(f"lost the connection to Neo4j at {self.url}: {_reason(exc)}") from exc
 
     def _ensure_schema(self) -> None:
         """Constraints and indexes, idempotent (IF NOT EXISTS), then wait until every index is online."""
@@ -390,5 +404,6 @@ def _relation_row(props: dict[str, Any]) -> dict[str, Any]:
 
 
 def _reason(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text[:300]
+    """The driver's message on one line (it nests causes over several), without its internals."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 300 else text[:297] + "..."

@@ -1,0 +1,164 @@
+"""Neo4j specifics: scoped vector recall, failures mid-add, idempotent replays, read-only Cypher, errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from urllib.parse import urlparse
+
+import numpy as np
+import pytest
+
+from graphmem import Memory, StoreError, ValidationError
+from graphmem.models import MemoryRecord, Scope, utcnow
+from graphmem.providers.embed import Embedder
+from graphmem.stores import neo4j as neo4j_module
+from graphmem.stores.base import WritePlan
+from graphmem.stores.neo4j import Neo4jStore
+from tests.neo4j.tcp_proxy import CuttableProxy
+from tests.neo4j_server import Neo4jServer
+
+DIM = 384
+
+
+@pytest.fixture
+def store(neo4j_server: Neo4jServer, embedder: Embedder) -> Iterator[Neo4jStore]:
+    s = Neo4jStore(neo4j_server.uri, neo4j_server.username, neo4j_server.password, None, embedder.dim)
+    s.reset()
+    yield s
+    s.close()
+
+
+def _unit_rows(rng: np.random.Generator, n: int) -> np.ndarray:
+    v = rng.normal(size=(n, DIM)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def _bulk(store: Neo4jStore, vectors: np.ndarray, user: str, prefix: str) -> list[str]:
+    now = utcnow()
+    ids = [f"{prefix}-{i:05d}" for i in range(len(vectors))]
+    for start in range(0, len(ids), 5000):
+        plan = WritePlan(episode_id=f"bulk-{prefix}-{start}", memories=[
+            MemoryRecord(id=ids[i], text=f"{prefix} memory {i}", hash=f"{prefix}{i}", scope=Scope(user_id=user),
+                         created_at=now, embedding=vectors[i].tolist())
+            for i in range(start, min(start + 5000, len(ids)))])  # fmt: skip
+        store.apply(plan)
+    return ids
+
+
+@pytest.mark.parametrize("exact_limit", [50_000, 0], ids=["exact-path", "ann-path"])
+def test_small_tenant_keeps_its_true_nearest_neighbours(
+    store: Neo4jStore, exact_limit: int, neo4j_server: Neo4jServer
+) -> None:
+    rng = np.random.default_rng(7)
+    others = _unit_rows(rng, 20_000)
+    for user in range(4):
+        _bulk(store, others[user * 5000 : (user + 1) * 5000], f"big{user}", f"o{user}")
+    mine = _unit_rows(rng, 20)
+    my_ids = _bulk(store, mine, "small", "mine")
+    searcher = Neo4jStore(neo4j_server.uri, neo4j_server.username, neo4j_server.password, None, DIM,
+                          exact_limit=exact_limit)  # fmt: skip
+    for q in _unit_rows(rng, 5):
+        expected = [my_ids[i] for i in np.argsort(-(mine @ q), kind="stable")[:5]]
+        got = searcher.vector_search("memory", Scope(user_id="small"), q, 5)
+        assert [i for i, _ in got] == expected
+        assert np.allclose([s for _, s in got], np.sort(mine @ q)[::-1][:5], atol=1e-4)
+    searcher.close()
+
+
+def test_a_connection_cut_mid_add_is_retried_and_leaves_one_copy(
+    neo4j_server: Neo4jServer, embedder: Embedder, store: Neo4jStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = urlparse(neo4j_server.uri)
+    proxy = CuttableProxy(url.hostname or "127.0.0.1", url.port or 7687)
+    via_proxy = Neo4jStore(f"bolt://127.0.0.1:{proxy.port}", neo4j_server.username, neo4j_server.password, None,
+                           embedder.dim)  # fmt: skip
+    cuts = []
+    real_q = neo4j_module._q
+
+    def cutting_q(name: str) -> str:
+        if name == "plan_relations" and not cuts:
+            cuts.append(name)
+            proxy.kill_all()  # the transaction has already written memories and entities
+        return real_q(name)
+
+    monkeypatch.setattr(neo4j_module, "_q", cutting_q)
+    memory = Memory(store=via_proxy, embedder=embedder)
+    result = memory.add("Alice met Bob at GraphConf 2025 in San Francisco.", user_id="u")
+    assert cuts == ["plan_relations"]
+    direct = Memory(store=store, embedder=embedder)
+    assert sorted(r["id"] for r in direct.get_all(user_id="u")["results"]) == sorted(r["id"] for r in result["results"])
+    graph = direct.to_networkx(user_id="u")
+    assert sorted(d["name"] for _, d in graph.nodes(data=True)) == ["Alice", "Bob", "GraphConf 2025", "San Francisco"]
+    assert graph.number_of_edges() == 4
+    via_proxy.close()
+    proxy.close()
+
+
+def test_a_failed_add_transaction_leaves_no_partial_episode_and_a_retry_completes_it(
+    neo4j_server: Neo4jServer, embedder: Embedder, store: Neo4jStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = urlparse(neo4j_server.uri)
+    proxy = CuttableProxy(url.hostname or "127.0.0.1", url.port or 7687)
+    via_proxy = Neo4jStore(f"bolt://127.0.0.1:{proxy.port}", neo4j_server.username, neo4j_server.password, None,
+                           embedder.dim, max_retry_time=1.0)  # fmt: skip
+    real_q = neo4j_module._q
+
+    def dying_q(name: str) -> str:
+        if name == "plan_relations":
+            proxy.refuse = True  # the network stays down: retries cannot reconnect
+            proxy.kill_all()
+        return real_q(name)
+
+    monkeypatch.setattr(neo4j_module, "_q", dying_q)
+    memory = Memory(store=via_proxy, embedder=embedder)
+    with pytest.raises(StoreError):
+        memory.add("Alice met Bob at GraphConf 2025 in San Francisco.", user_id="u")
+    monkeypatch.undo()
+    direct = Memory(store=store, embedder=embedder)
+    assert direct.get_all(user_id="u")["results"] == []
+    assert direct.to_networkx(user_id="u").number_of_nodes() == 0
+    [episode] = store.list_episodes(Scope(user_id="u"))
+    assert episode.status == "pending"
+    direct._ingest.process(episode, infer=True, prompt=None)
+    direct._ingest.process(episode, infer=True, prompt=None)  # a replay changes nothing
+    assert store.get_episode(episode.id).status == "done"  # type: ignore[union-attr]
+    assert len(direct.get_all(user_id="u")["results"]) == 1
+    assert direct.to_networkx(user_id="u").number_of_edges() == 4
+    via_proxy.close()
+    proxy.close()
+
+
+def test_read_only_cypher_for_notebooks(store: Neo4jStore, embedder: Embedder) -> None:
+    memory = Memory(store=store, embedder=embedder)
+    memory.add_triples([("Ada", "KNOWS", "Grace"), ("Grace", "WORKS_AT", "Navy")], user_id="u")
+    rows = memory.cypher(
+        "MATCH (a:Entity {user_id: $user})-[r:RELATES]->(b:Entity) RETURN a.name AS a, r.type AS t, b.name AS b "
+        "ORDER BY a, t", {"user": "u"})  # fmt: skip
+    assert rows == [{"a": "Ada", "t": "KNOWS", "b": "Grace"}, {"a": "Grace", "t": "WORKS_AT", "b": "Navy"}]
+    for writing in ("CREATE (:Entity {name: 'x'})", "MATCH (n) DETACH DELETE n",
+                    "MATCH (e:Entity) SET e.name = 'y'"):  # fmt: skip
+        with pytest.raises(ValidationError, match="only read queries"):
+            memory.cypher(writing)
+    with pytest.raises(ValidationError) as info:
+        memory.cypher("MATCH (n RETURN n")
+    assert info.value.field == "query"
+    assert memory.to_networkx(user_id="u").number_of_nodes() == 3
+
+
+def test_schema_setup_is_idempotent_and_creates_the_indexes(neo4j_server: Neo4jServer, store: Neo4jStore) -> None:
+    again = Neo4jStore(neo4j_server.uri, neo4j_server.username, neo4j_server.password, None, DIM)
+    rows = again.run_read_only("SHOW INDEXES YIELD name, type, state RETURN name, type, state", {})
+    by_name = {r["name"]: (r["type"], r["state"]) for r in rows}
+    for name in ("memory_embedding", "entity_embedding", "relation_embedding"):
+        assert by_name[name] == ("VECTOR", "ONLINE")
+    for name in ("memory_text", "entity_names"):
+        assert by_name[name] == ("FULLTEXT", "ONLINE")
+    assert by_name["memory_scope"][0] == "RANGE"
+    again.close()
+
+
+def test_unreachable_server_gives_one_clear_error() -> None:
+    with pytest.raises(StoreError, match=r"cannot reach Neo4j at bolt://127\.0\.0\.1:1\b"):
+        Neo4jStore("bolt://127.0.0.1:1", None, None, None, DIM)
+    with pytest.raises(StoreError, match="bad Neo4j URI"):
+        Neo4jStore("http//nonsense", None, None, None, DIM)
