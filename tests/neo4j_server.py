@@ -45,8 +45,7 @@ def find_neo4j() -> Neo4jServer | str:
 def _local_launcher() -> Neo4jServer | str:
     if not LAUNCHER.exists():
         return f"{LAUNCHER} is missing"
-    missing = [tool for tool in ("java",) if shutil.which(tool) is None]
-    if missing:
+    if shutil.which("java") is None:
         return "scripts/neo4j-local needs java on PATH"
     env = {**os.environ, "GRAPHMEM_NEO4J_PORT": TEST_PORT}
     running = subprocess.run([str(LAUNCHER), "status"], env=env, capture_output=True, text=True).returncode == 0

@@ -1,5 +1,5 @@
-CALL db.index.vector.queryRelationships('relation_embedding', $candidates, $vector) YIELD relationship AS x, score
-WITH x, 2 * score - 1 AS score
+CALL db.index.vector.queryRelationships('relation_embedding', $candidates, $vector) YIELD relationship AS x
+WITH x, 2 * vector.similarity.cosine(x.embedding, $vector) - 1 AS score
 WHERE ($user_id IS NULL OR x.user_id = $user_id) AND ($agent_id IS NULL OR x.agent_id = $agent_id) AND ($run_id IS NULL OR x.run_id = $run_id)
   AND CASE WHEN $as_of IS NULL
     THEN x.expired_at IS NULL AND (x.invalid_at IS NULL OR x.invalid_at > $now)

@@ -6,7 +6,7 @@ ever assembled from text. Scope fields hold '' when unset; timestamps are ISO-86
 
 Vector search keeps recall for small tenants: a scope with at most ``exact_limit`` embedded rows is searched
 exactly (cosine over the scope's rows, which the scope indexes find); a larger one goes through the vector index
-with a widening candidate pool, and falls back to the exact query if the pool still holds too few of its rows.
+with a candidate pool that widens until it holds k rows of the scope (or covers the whole index).
 """
 
 from __future__ import annotations
@@ -92,7 +92,12 @@ class Neo4jStore:
         self.exact_limit = exact_limit
         auth = (username, password or "") if username else None
         try:
-            self._driver: Driver = GraphDatabase.driver(url, auth=auth, max_transaction_retry_time=max_retry_time)
+            self._driver: Driver = GraphDatabase.driver(
+                url,
+                auth=auth,
+                max_transaction_retry_time=max_retry_time,
+                notifications_min_severity="OFF",  # our queries are fixed; planner hints would only be noise
+            )
             self._driver.verify_connectivity()
         except AuthError:
             raise StoreError(f"Neo4j at {url} refused the credentials for user {username!r}") from None
@@ -300,18 +305,22 @@ class Neo4jStore:
             return []
         params = {**_read_scope(scope), "vector": _vector(vector), "k": k, "as_of": iso_or_none(as_of),
                   "now": iso(utcnow())}  # fmt: skip
-        size = self._read(f"{kind}_scope_count", **_read_scope(scope))[0]["n"]
+        size = self._count(kind, _read_scope(scope))
         if size <= self.exact_limit:
-            return [(r["id"], float(r["score"])) for r in self._read(f"{kind}_vector_exact", **params)]
-        candidates = max(k * 10, 100)
+            return self._hits(f"{kind}_vector_exact", params)
+        total = self._count(kind, _read_scope(Scope()))
+        candidates = min(max(k * 10, 100), total)
         while True:
-            rows = self._read(f"{kind}_vector_ann", **params, candidates=candidates)
-            if len(rows) >= k:
-                return [(r["id"], float(r["score"])) for r in rows]
-            if candidates >= size:
-                break
-            candidates *= _ANN_WIDEN
-        return [(r["id"], float(r["score"])) for r in self._read(f"{kind}_vector_exact", **params)]
+            hits = self._hits(f"{kind}_vector_ann", {**params, "candidates": candidates})
+            if len(hits) >= k or candidates >= total:
+                return hits
+            candidates = min(candidates * _ANN_WIDEN, total)
+
+    def _count(self, kind: VectorKind, scope: dict[str, str | None]) -> int:
+        return int(self._read(f"{kind}_scope_count", **scope)[0]["n"])
+
+    def _hits(self, name: str, params: dict[str, Any]) -> list[Hit]:
+        return [(r["id"], float(r["score"])) for r in self._read(name, **params)]
 
     def text_search(
         self,
@@ -325,7 +334,7 @@ class Neo4jStore:
             return []
         params = {**_read_scope(scope), "query": quoted_or_query(terms), "k": k, "as_of": iso_or_none(as_of),
                   "now": iso(utcnow())}  # fmt: skip
-        return [(r["id"], float(r["score"])) for r in self._read(f"{kind}_fulltext", **params)]
+        return self._hits(f"{kind}_fulltext", params)
 
     def similarity(self, kind: VectorKind, ids: Sequence[str], vector: Vector) -> dict[str, float]:
         if not ids:
