@@ -26,13 +26,24 @@ def store(neo4j_server: Neo4jServer, embedder: Embedder) -> Iterator[Neo4jStore]
     s.close()
 
 
-def test_a_connection_cut_mid_add_is_retried_and_leaves_one_copy(
-    neo4j_server: Neo4jServer, embedder: Embedder, store: Neo4jStore, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def proxy(neo4j_server: Neo4jServer) -> Iterator[CuttableProxy]:
     url = urlparse(neo4j_server.uri)
-    proxy = CuttableProxy(url.hostname or "127.0.0.1", url.port or 7687)
-    via_proxy = Neo4jStore(f"bolt://127.0.0.1:{proxy.port}", neo4j_server.username, neo4j_server.password, None,
-                           embedder.dim)  # fmt: skip
+    p = CuttableProxy(url.hostname or "127.0.0.1", url.port or 7687)
+    yield p
+    p.close()
+
+
+def _through(proxy: CuttableProxy, server: Neo4jServer, dim: int, retry_seconds: float) -> Neo4jStore:
+    return Neo4jStore(f"bolt://127.0.0.1:{proxy.port}", server.username, server.password, None, dim,
+                      max_retry_time=retry_seconds)  # fmt: skip
+
+
+def test_a_connection_cut_mid_add_is_retried_and_leaves_one_copy(
+    neo4j_server: Neo4jServer, embedder: Embedder, store: Neo4jStore, proxy: CuttableProxy,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    via_proxy = _through(proxy, neo4j_server, embedder.dim, retry_seconds=30)
     cuts = []
     real_q = neo4j_module._q
 
@@ -52,16 +63,13 @@ def test_a_connection_cut_mid_add_is_retried_and_leaves_one_copy(
     assert sorted(d["name"] for _, d in graph.nodes(data=True)) == ["Alice", "Bob", "GraphConf 2025", "San Francisco"]
     assert graph.number_of_edges() == 4
     via_proxy.close()
-    proxy.close()
 
 
 def test_a_failed_add_transaction_leaves_no_partial_episode_and_a_retry_completes_it(
-    neo4j_server: Neo4jServer, embedder: Embedder, store: Neo4jStore, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    url = urlparse(neo4j_server.uri)
-    proxy = CuttableProxy(url.hostname or "127.0.0.1", url.port or 7687)
-    via_proxy = Neo4jStore(f"bolt://127.0.0.1:{proxy.port}", neo4j_server.username, neo4j_server.password, None,
-                           embedder.dim, max_retry_time=1.0)  # fmt: skip
+    neo4j_server: Neo4jServer, embedder: Embedder, store: Neo4jStore, proxy: CuttableProxy,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    via_proxy = _through(proxy, neo4j_server, embedder.dim, retry_seconds=1.0)
     real_q = neo4j_module._q
 
     def dying_q(name: str) -> str:
@@ -86,7 +94,6 @@ def test_a_failed_add_transaction_leaves_no_partial_episode_and_a_retry_complete
     assert len(direct.get_all(user_id="u")["results"]) == 1
     assert direct.to_networkx(user_id="u").number_of_edges() == 4
     via_proxy.close()
-    proxy.close()
 
 
 def test_read_only_cypher_for_notebooks(store: Neo4jStore, embedder: Embedder) -> None:
