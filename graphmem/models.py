@@ -182,7 +182,7 @@ class RelationRecord(BaseModel):
 class HistoryEvent(BaseModel):
     id: str
     memory_id: str
-    event: Literal["ADD", "UPDATE", "DELETE"]
+    event: Literal["ADD", "UPDATE", "DELETE", "INVALIDATE"]
     old_memory: str | None = None
     new_memory: str | None = None
     actor_id: str | None = None

@@ -1,2 +1,4 @@
-MATCH (m:Memory {id: $id})
-SET m.text = $text, m.hash = $hash, m.metadata = $metadata, m.updated_at = $updated_at, m.embedding = $embedding
+UNWIND $rows AS row
+MATCH (m:Memory {id: row.id})
+SET m.text = row.text, m.hash = row.hash, m.metadata = row.metadata, m.updated_at = row.updated_at,
+    m.embedding = row.embedding

@@ -5,21 +5,27 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from graphmem.models import Extraction, Message
+from graphmem.providers.llm import Usage
 
 
 class ExtractionContext(BaseModel):
     """What an extractor needs besides the messages.
 
     ``speaker`` is the name first-person words ("I", "me", "my") resolve to for user messages when the message
-    itself names nobody; ``reference_time`` anchors relative dates; ``prompt`` steers an LLM extractor.
+    itself names nobody; ``reference_time`` anchors relative dates; ``prompt`` steers an LLM extractor. A model-
+    backed extractor adds what its calls cost to ``usage`` and sets ``images_read`` when it looked at images.
     """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
 
     speaker: str = "User"
     reference_time: datetime | None = None
     prompt: str | None = None
+    usage: Usage = Field(default_factory=Usage)
+    images_read: bool = False
 
 
 @runtime_checkable

@@ -1,26 +1,70 @@
-"""The write path of ``add`` (DESIGN §3): episode first, then extract, resolve, embed once, write once."""
+"""The write path of ``add`` (DESIGN §3): episode first, then extract, resolve, reconcile, embed, write once.
+
+At most two model calls per add: one extraction (a chat model, or none with the offline rules) and, only when
+something stays ambiguous, one reconciliation call for the whole episode. Everything else is decided here
+deterministically; the decisions themselves are pure functions in ``plan`` and ``reconcile``.
+"""
 
 from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
+from graphmem.ingest import prompts
 from graphmem.ingest.extract import ExtractionContext, Extractor
 from graphmem.ingest.plan import (
+    Changes,
+    Draft,
     Embeddings,
+    Resolved,
     build_plan,
     draft,
     relation_keys,
     resolve_entities,
     texts_to_embed,
 )
-from graphmem.models import Episode, ExtractedFact, Extraction, Message, Scope, normalize_name, utcnow
+from graphmem.ingest.reconcile import (
+    Question,
+    Reconciliation,
+    Verdicts,
+    accept,
+    exclusive,
+    invalid_time,
+    question_payload,
+    types_compatible,
+)
+from graphmem.models import (
+    Episode,
+    ExtractedFact,
+    Extraction,
+    MemoryRecord,
+    Message,
+    RelationRecord,
+    Scope,
+    normalize_name,
+    utcnow,
+)
 from graphmem.providers.embed import Embedder
+from graphmem.providers.llm import ChatModel, LlmError, Usage
 from graphmem.stores.base import Store
 
 log = logging.getLogger(__name__)
+
+MAX_CALLS = 2  # per add: extraction + reconciliation
+
+
+@dataclass
+class ReconcileSettings:
+    """Similarity cut-offs for candidates; see ``MemoryConfig.reconcile`` for their meaning."""
+
+    entity_merge: float = 0.95
+    entity_candidate: float = 0.80
+    fact_candidate: float = 0.75
+    candidates: int = 3
 
 
 @dataclass
@@ -28,6 +72,8 @@ class Ingestor:
     store: Store
     embedder: Embedder
     extractor: Extractor
+    chat: ChatModel | None = None  # the reconciliation model; None: deterministic decisions only
+    settings: ReconcileSettings = field(default_factory=ReconcileSettings)
 
     def add(
         self,
@@ -38,14 +84,8 @@ class Ingestor:
         prompt: str | None,
     ) -> dict[str, Any]:
         now = utcnow()
-        episode = Episode(
-            id=str(uuid.uuid4()),
-            scope=scope,
-            messages=messages,
-            metadata=metadata,
-            created_at=now,
-            source="message" if infer else "raw",
-        )
+        episode = Episode(id=str(uuid.uuid4()), scope=scope, messages=messages, metadata=metadata, created_at=now,
+                          source="message" if infer else "raw")  # fmt: skip
         self.store.write_episode(episode)
         return self.process(episode, infer=infer, prompt=prompt)
 
@@ -55,14 +95,8 @@ class Ingestor:
         The episode keeps the input as one message line per triple, so the raw input is never lost.
         """
         lines = [f"{r.source} | {r.type} | {r.target}" for r in extraction.relations]
-        episode = Episode(
-            id=str(uuid.uuid4()),
-            scope=scope,
-            messages=[Message(role="data", content="\n".join(lines))],
-            metadata=metadata,
-            created_at=utcnow(),
-            source=source,
-        )
+        episode = Episode(id=str(uuid.uuid4()), scope=scope, messages=[Message(role="data", content="\\n".join(lines))],
+                          metadata=metadata, created_at=utcnow(), source=source)  # fmt: skip
         self.store.write_episode(episode)
         return self.process(episode, infer=False, prompt=None, known=extraction)
 
@@ -71,50 +105,191 @@ class Ingestor:
     ) -> dict[str, Any]:
         """Extract and write a stored episode; safe to call again for the same episode (ids are derived)."""
         scope, messages, now = episode.scope, episode.messages, episode.created_at
-        speaker = self._speaker(scope)
+        context = ExtractionContext(speaker=self._speaker(scope), reference_time=now, prompt=prompt)
         try:
             if known is not None:
                 extraction = known
             elif infer:
-                context = ExtractionContext(speaker=speaker, reference_time=now, prompt=prompt)
                 extraction = self.extractor.extract(messages, context)
             else:
                 extraction = _verbatim(messages)
         except Exception as exc:  # an extractor failure must never lose the episode or crash the caller's add
             log.warning("extraction failed for episode %s: %s", episode.id, exc)
+            usage = exc.usage if isinstance(exc, LlmError) else context.usage
             self.store.set_episode_status(episode.id, "failed", f"{type(exc).__name__}: {exc}")
-            return {
-                "results": [],
-                "relations": {"added": [], "invalidated": []},
-                "episode_id": episode.id,
-                "error": f"extraction failed: {exc}",
-            }
+            return {"results": [], "relations": {"added": [], "invalidated": []}, "episode_id": episode.id,
+                    "error": f"extraction failed: {exc}", "usage": _usage(self.extractor.name, usage)}  # fmt: skip
         if scope.user_id and extraction.speaker:
             _alias_speaker(extraction, scope.user_id)
         d = draft(extraction, messages)
         duplicates = self.store.find_memories_by_hash(scope, [f.hash for f in d.facts])
         resolved = resolve_entities(d, episode.id, self.store.find_entities(scope, _lookup_keys(d)))
-        existing = self.store.find_relations(scope, relation_keys(d, resolved))
         new_hashes = {f.hash for f in d.facts} - set(duplicates)
-        texts = texts_to_embed(d, resolved, new_hashes, set(existing))
-        vectors = Embeddings(dict(zip(texts, self.embedder.embed(texts).tolist(), strict=True)) if texts else {})
-        plan, results, added = build_plan(
-            episode=episode,
-            d=d,
-            resolved=resolved,
-            duplicates=duplicates,
-            existing_relations=existing,
-            vectors=vectors,
-            metadata=episode.metadata,
-            now=now,
-        )
-        self.store.apply(plan)
-        return {
-            "results": results,
-            "relations": {"added": added, "invalidated": []},
+        texts = texts_to_embed(d, resolved, new_hashes, set())
+        vectors = self._embed(texts)
+        question = Question()
+        self._entity_candidates(d, resolved, scope, vectors, question)
+        existing = self.store.find_relations(scope, relation_keys(d, resolved))
+        changes = Changes()
+        self._relation_conflicts(d, resolved, scope, existing, now, changes, question)
+        self._fact_candidates(d, new_hashes, scope, vectors, question)
+        if not question.empty() and self.chat is not None and context.usage.calls < MAX_CALLS:
+            verdicts = self._ask(d, question, context.usage)
+            self._apply_verdicts(d, resolved, question, verdicts, duplicates, now, changes)
+            vectors.by_text.update(self._embed([t for _, t in changes.fact_updates.values()]).by_text)
+        self._invalidate_unsupported_memories(scope, changes, now)
+        outcome = build_plan(episode=episode, d=d, resolved=resolved, duplicates=duplicates,
+                             existing_relations=existing, vectors=vectors, metadata=episode.metadata, now=now,
+                             changes=changes)  # fmt: skip
+        self.store.apply(outcome.plan)
+        result: dict[str, Any] = {
+            "results": outcome.results,
+            "relations": {"added": outcome.added, "invalidated": outcome.invalidated},
             "episode_id": episode.id,
-            "usage": {"extractor": self.extractor.name if infer else "none", "llm_calls": 0, "tokens": 0},
+            "usage": _usage(self.extractor.name if infer else "none", context.usage),
         }
+        images = sum(len(m.images) for m in messages)
+        if images:
+            result["images"] = {"kept": images, "read": context.images_read}
+        return result
+
+    # -- steps ------------------------------------------------------------------------------------------------------
+    def _embed(self, texts: list[str]) -> Embeddings:
+        texts = list(dict.fromkeys(texts))
+        return Embeddings(dict(zip(texts, self.embedder.embed(texts).tolist(), strict=True)) if texts else {})
+
+    def _entity_candidates(
+        self, d: Draft, resolved: Resolved, scope: Scope, vectors: Embeddings, question: Question
+    ) -> None:
+        """New entities close to an existing one of this scope: merge when nearly identical, else ask."""
+        for entity in list(resolved.new):
+            vector = vectors.get(entity.name)
+            if vector is None:
+                continue
+            hits = self.store.vector_search("entity", scope, np.asarray(vector, np.float32), self.settings.candidates)
+            close = {i: s for i, s in hits if s >= self.settings.entity_candidate}
+            found = [e for e in self.store.get_entities(list(close))
+                     if e.scope == scope and types_compatible(e.type, entity.type)]  # fmt: skip
+            if not found:
+                continue
+            best = max(found, key=lambda e: (close[e.id], e.id))
+            if close[best.id] >= self.settings.entity_merge:
+                resolved.merge(entity.normalized, best, entity)
+            else:
+                question.entities[list(d.entities).index(entity.normalized)] = found
+
+    def _relation_conflicts(
+        self,
+        d: Draft,
+        resolved: Resolved,
+        scope: Scope,
+        existing: dict[tuple[str, str, str], str],
+        now: Any,
+        changes: Changes,
+        question: Question,
+    ) -> None:
+        """Exclusive types replace the subject's current relation of that type; other same-type pairs are asked."""
+        keys = relation_keys(d, resolved)
+        sources = [k[0] for i, k in enumerate(keys) if k not in existing]
+        if not sources:
+            return
+        current = self.store.edges(scope, sources, per_entity=200)
+        for i, (r, key) in enumerate(zip(d.relations, keys, strict=True)):
+            if key in existing:
+                continue
+            rivals = [x for x in current if x.source_id == key[0] and x.type == key[1] and x.target_id != key[2]
+                      and x.scope == scope]  # fmt: skip
+            if not rivals:
+                continue
+            if exclusive(key[1]):
+                when = invalid_time(r.valid_at, now)
+                changes.relation_invalidations.extend((x, when) for x in rivals)
+            else:
+                question.relations[i] = rivals
+
+    def _fact_candidates(
+        self, d: Draft, new_hashes: set[str], scope: Scope, vectors: Embeddings, question: Question
+    ) -> None:
+        """New facts that read like a current memory of this scope: the model decides NONE/UPDATE/INVALIDATE."""
+        for i, f in enumerate(d.facts):
+            vector = vectors.get(f.text)
+            if f.hash not in new_hashes or vector is None:
+                continue
+            hits = self.store.vector_search("memory", scope, np.asarray(vector, np.float32), self.settings.candidates)
+            close = [i for i, s in hits if s >= self.settings.fact_candidate]
+            found = [m for m in self.store.get_memories(close) if m.scope == scope]
+            if found:
+                question.facts[i] = found
+
+    def _ask(self, d: Draft, question: Question, usage: Usage) -> Verdicts:
+        """The one reconciliation call. A failure here keeps the deterministic decisions: nothing is lost."""
+        assert self.chat is not None
+        entity_list = list(d.entities.values())
+        payload = question_payload(
+            question,
+            [f.text for f in d.facts],
+            [(d.entities[r.source].name, r.type, d.entities[r.target].name, r.fact) for r in d.relations],
+            [(e.name, e.type) for e in entity_list],
+        )
+        messages = [{"role": "system", "content": prompts.RECONCILE}, {"role": "user", "content": payload}]
+        try:
+            answer, cost = self.chat.structured(messages, Reconciliation, "reconciliation")
+        except LlmError as exc:
+            log.warning("reconciliation call failed, keeping deterministic decisions: %s", exc)
+            usage += exc.usage
+            return Verdicts()
+        usage += cost
+        return accept(question, answer)
+
+    def _apply_verdicts(
+        self,
+        d: Draft,
+        resolved: Resolved,
+        question: Question,
+        verdicts: Verdicts,
+        duplicates: dict[str, MemoryRecord],
+        now: Any,
+        changes: Changes,
+    ) -> None:
+        entity_list = list(d.entities.values())
+        for index, entity_id in verdicts.entities.items():
+            same = next(e for e in question.entities[index] if e.id == entity_id)
+            resolved.merge(entity_list[index].normalized, same, entity_list[index])
+        for index, verdict in verdicts.relations.items():
+            if verdict.action == "NONE":
+                changes.skip_relations.add(index)
+            elif verdict.action == "INVALIDATE":
+                when = invalid_time(d.relations[index].valid_at, now)
+                chosen = [x for x in question.relations[index] if x.id in verdict.invalidates]
+                changes.relation_invalidations.extend((x, when) for x in chosen)
+        for index, decision in verdicts.facts.items():
+            fact = d.facts[index]
+            target = next((m for m in question.facts[index] if m.id == decision.target_id), None)
+            if target is None:
+                continue
+            if decision.action == "NONE":
+                duplicates[fact.hash] = target
+            elif decision.action == "UPDATE" and decision.text:
+                changes.fact_updates[fact.hash] = (target, decision.text.strip())
+            elif decision.action == "INVALIDATE":
+                changes.memory_invalidations.append((target, now))
+
+    def _invalidate_unsupported_memories(self, scope: Scope, changes: Changes, now: Any) -> None:
+        """A memory whose every current relation is being invalidated stops being current too."""
+        gone = {r.id for r, _ in changes.relation_invalidations}
+        if not gone:
+            return
+        when = {r.id: t for r, t in changes.relation_invalidations}
+        cited = {m for r, _ in changes.relation_invalidations for m in r.provenance.memory_ids}
+        support: dict[str, list[RelationRecord]] = {}
+        for relation in self.store.relations_citing(scope, list(cited)):
+            for memory_id in relation.provenance.memory_ids:
+                support.setdefault(memory_id, []).append(relation)
+        already = {m.id for m, _ in changes.memory_invalidations}
+        for memory in self.store.get_memories(sorted(cited)):
+            relations = support.get(memory.id, [])
+            if memory.id not in already and relations and all(r.id in gone for r in relations):
+                changes.memory_invalidations.append((memory, min(when[r.id] for r in relations)))
 
     def _speaker(self, scope: Scope) -> str:
         """Who "I" is for this scope's user: a name they introduced earlier, else their user id, else 'User'."""
@@ -125,15 +300,15 @@ class Ingestor:
         return entity.name if entity else scope.user_id
 
 
+def _usage(extractor: str, usage: Usage) -> dict[str, Any]:
+    return {"extractor": extractor, "llm_calls": usage.calls, "prompt_tokens": usage.prompt_tokens,
+            "completion_tokens": usage.completion_tokens, "tokens": usage.tokens}  # fmt: skip
+
+
 def _verbatim(messages: list[Message]) -> Extraction:
     """``infer=False``: each non-system message is stored as one memory, exactly as said."""
-    return Extraction(
-        facts=[
-            ExtractedFact(text=m.content, message_index=i)
-            for i, m in enumerate(messages)
-            if m.role != "system" and m.content.strip()
-        ]
-    )
+    return Extraction(facts=[ExtractedFact(text=m.content, message_index=i) for i, m in enumerate(messages)
+                             if m.role != "system" and m.content.strip()])  # fmt: skip
 
 
 def _alias_speaker(extraction: Extraction, user_id: str) -> None:
@@ -144,7 +319,7 @@ def _alias_speaker(extraction: Extraction, user_id: str) -> None:
             entity.aliases.append(user_id)
 
 
-def _lookup_keys(d: Any) -> list[str]:
+def _lookup_keys(d: Draft) -> list[str]:
     keys = list(d.entities)
     for entity in d.entities.values():
         keys.extend(normalize_name(a) for a in entity.aliases)

@@ -26,7 +26,7 @@ from graphmem.models import (
     normalize_name,
     normalize_relation_type,
 )
-from graphmem.stores.base import RelationUpdate, WritePlan
+from graphmem.stores.base import Invalidation, RelationUpdate, WritePlan
 
 _NAMESPACE = uuid.UUID("6f1c52a4-6b8e-4b8e-9a53-0b6f8f3c2d11")
 
@@ -138,27 +138,30 @@ class Resolved:
     new: list[EntityDraft]
     new_aliases: list[tuple[str, str]]
 
+    def merge(self, key: str, existing: EntityRecord, entity: EntityDraft) -> None:
+        """Resolve a would-be new entity to an existing one; its names become aliases there."""
+        self.ids[key] = existing.id
+        self.new = [e for e in self.new if e.normalized != key]
+        known = {existing.normalized, *(normalize_name(a) for a in existing.aliases)}
+        for alias in [entity.name, *entity.aliases]:
+            if normalize_name(alias) not in known:
+                known.add(normalize_name(alias))
+                self.new_aliases.append((existing.id, alias))
+
 
 def resolve_entities(d: Draft, episode_id: str, found: dict[str, EntityRecord]) -> Resolved:
     """Exact normalized name or alias match within the scope merges; anything else is a new entity."""
-    ids: dict[str, str] = {}
-    new: list[EntityDraft] = []
-    new_aliases: list[tuple[str, str]] = []
+    resolved = Resolved({}, [], [])
     for key, entity in d.entities.items():
         existing = found.get(key) or next(
             (found[normalize_name(a)] for a in entity.aliases if normalize_name(a) in found), None
         )
         if existing is None:
-            ids[key] = derived_id(episode_id, "entity", key)
-            new.append(entity)
-            continue
-        ids[key] = existing.id
-        known = {existing.normalized, *(normalize_name(a) for a in existing.aliases)}
-        for alias in [entity.name, *entity.aliases]:
-            if normalize_name(alias) not in known:
-                known.add(normalize_name(alias))
-                new_aliases.append((existing.id, alias))
-    return Resolved(ids, new, new_aliases)
+            resolved.ids[key] = derived_id(episode_id, "entity", key)
+            resolved.new.append(entity)
+        else:
+            resolved.merge(key, existing, entity)
+    return resolved
 
 
 def relation_keys(d: Draft, resolved: Resolved) -> list[tuple[str, str, str]]:
@@ -183,6 +186,26 @@ def texts_to_embed(d: Draft, resolved: Resolved, new_fact_hashes: set[str], exis
     return list(dict.fromkeys(texts))
 
 
+@dataclass
+class Changes:
+    """What reconciliation decided about existing records (all empty when nothing conflicts)."""
+
+    fact_updates: dict[str, tuple[MemoryRecord, str]] = field(default_factory=dict)  # fact hash -> (target, text)
+    memory_invalidations: list[tuple[MemoryRecord, datetime]] = field(default_factory=list)
+    relation_invalidations: list[tuple[RelationRecord, datetime]] = field(default_factory=list)
+    skip_relations: set[int] = field(default_factory=set)  # indexes into Draft.relations
+
+
+@dataclass
+class Outcome:
+    """The plan, plus what ``add`` reports: per-memory events and the relations added and invalidated."""
+
+    plan: WritePlan
+    results: list[dict[str, Any]]
+    added: list[dict[str, Any]]
+    invalidated: list[dict[str, Any]]
+
+
 def build_plan(
     *,
     episode: Episode,
@@ -193,12 +216,37 @@ def build_plan(
     vectors: Embeddings,
     metadata: dict[str, Any],
     now: datetime,
-) -> tuple[WritePlan, list[dict[str, Any]], list[dict[str, Any]]]:
-    """The plan, plus the per-memory results and added relations that ``add`` reports."""
+    changes: Changes | None = None,
+) -> Outcome:
+    changes = changes or Changes()
     plan = WritePlan(episode_id=episode.id)
     results: list[dict[str, Any]] = []
     memory_of_fact: dict[str, str] = {}
     for i, f in enumerate(d.facts):
+        if f.hash in changes.fact_updates:
+            target, text = changes.fact_updates[f.hash]
+            memory_of_fact[f.hash] = target.id
+            plan.memory_episode_links.append((target.id, episode.id))
+            plan.memory_updates.append(
+                target.model_copy(
+                    update={"text": text, "hash": text_hash(text), "updated_at": now, "embedding": vectors.get(text)}
+                )
+            )
+            plan.history.append(
+                HistoryEvent(
+                    id=derived_id(episode.id, "history", target.id),
+                    memory_id=target.id,
+                    event="UPDATE",
+                    old_memory=target.text,
+                    new_memory=text,
+                    actor_id=actor_of(f.message),
+                    role=f.message.role if f.message else None,
+                    created_at=now,
+                    scope=target.scope,
+                )
+            )
+            results.append({"id": target.id, "memory": text, "event": "UPDATE", "previous_memory": target.text})
+            continue
         dup = duplicates.get(f.hash)
         if dup is not None:
             memory_of_fact[f.hash] = dup.id
@@ -251,8 +299,37 @@ def build_plan(
     plan.entity_aliases.extend(resolved.new_aliases)
     for f in d.facts:
         plan.mentions.extend((memory_of_fact[f.hash], resolved.ids[key]) for key in f.entities)
+    for target, invalid_at in changes.memory_invalidations:
+        plan.memory_invalidations.append(Invalidation(id=target.id, invalid_at=invalid_at, expired_at=now))
+        plan.history.append(
+            HistoryEvent(
+                id=derived_id(episode.id, "history", target.id),
+                memory_id=target.id,
+                event="INVALIDATE",
+                old_memory=target.text,
+                actor_id=target.actor_id,
+                role=target.role,
+                created_at=now,
+                scope=target.scope,
+            )
+        )
+        results.append({"id": target.id, "memory": target.text, "event": "INVALIDATE"})
+    invalidated: list[dict[str, Any]] = []
+    for relation, invalid_at in changes.relation_invalidations:
+        plan.relation_invalidations.append(Invalidation(id=relation.id, invalid_at=invalid_at, expired_at=now))
+        invalidated.append(
+            {
+                "source": relation.source,
+                "relationship": relation.type,
+                "destination": relation.target,
+                "fact": relation.fact,
+                "invalid_at": invalid_at.isoformat(),
+            }
+        )
     added: list[dict[str, Any]] = []
-    for r, key in zip(d.relations, relation_keys(d, resolved), strict=True):
+    for index, (r, key) in enumerate(zip(d.relations, relation_keys(d, resolved), strict=True)):
+        if index in changes.skip_relations:
+            continue
         memory_ids = _supporting_memories(r, d, memory_of_fact)
         plan.mentions.extend((m, resolved.ids[end]) for m in memory_ids for end in (r.source, r.target))
         if key in existing_relations:
@@ -287,7 +364,7 @@ def build_plan(
             }
         )
     plan.mentions = list(dict.fromkeys(plan.mentions))
-    return plan, results, added
+    return Outcome(plan, results, added, invalidated)
 
 
 def _supporting_memories(r: RelationDraft, d: Draft, memory_of_fact: dict[str, str]) -> list[str]:

@@ -53,6 +53,8 @@ class WritePlan(BaseModel):
     relations: list[RelationRecord] = Field(default_factory=list)
     relation_updates: list[RelationUpdate] = Field(default_factory=list)
     relation_invalidations: list[Invalidation] = Field(default_factory=list)
+    memory_invalidations: list[Invalidation] = Field(default_factory=list)
+    memory_updates: list[MemoryRecord] = Field(default_factory=list)  # new text, hash, embedding, updated_at
     mentions: list[tuple[str, str]] = Field(default_factory=list)  # (memory_id, entity_id)
     history: list[HistoryEvent] = Field(default_factory=list)
 
@@ -142,6 +144,10 @@ class Store(Protocol):
         self, scope: Scope, entity_ids: Sequence[str], per_entity: int, as_of: datetime | None = None
     ) -> list[RelationRecord]:
         """Relations touching the entities (either direction), at most ``per_entity`` each, newest first."""
+        ...
+
+    def relations_citing(self, scope: Scope, memory_ids: Sequence[str]) -> list[RelationRecord]:
+        """Current relations whose provenance names any of the memories."""
         ...
 
     def close(self) -> None: ...

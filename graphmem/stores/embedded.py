@@ -261,6 +261,15 @@ class EmbeddedStore:
                     (iso_or_none(inv.invalid_at), iso(inv.expired_at), inv.id),
                 )
                 after.append(_current_later(self._indexes["relation"], inv.id, False))
+            for inv in plan.memory_invalidations:
+                conn.execute(
+                    "UPDATE memories SET invalid_at = COALESCE(invalid_at, ?), expired_at = ?"
+                    " WHERE id = ? AND expired_at IS NULL",
+                    (iso_or_none(inv.invalid_at), iso(inv.expired_at), inv.id),
+                )
+                after.append(_current_later(self._indexes["memory"], inv.id, False))
+            for m in plan.memory_updates:
+                self._update_memory_row(conn, after, m)
             conn.executemany("INSERT OR IGNORE INTO mentions VALUES (?, ?)", plan.mentions)
             for h in plan.history:
                 self._insert_history(conn, h)
@@ -334,20 +343,19 @@ class EmbeddedStore:
 
     def update_memory(self, record: MemoryRecord, event: HistoryEvent) -> None:
         with self._tx() as (conn, after):
-            conn.execute(
-                "UPDATE memories SET text = ?, hash = ?, metadata = ?, updated_at = ?, embedding = ? WHERE id = ?",
-                (
-                    record.text,
-                    record.hash,
-                    json.dumps(record.metadata, default=str),
-                    iso_or_none(record.updated_at),
-                    _blob(record.embedding),
-                    record.id,
-                ),
-            )
+            self._update_memory_row(conn, after, record)
             self._insert_history(conn, event)
-            if record.embedding is not None:
-                after.append(_upsert_later(self._indexes["memory"], record.id, record.embedding, record.scope))
+
+    def _update_memory_row(
+        self, conn: sqlite3.Connection, after: list[Callable[[], None]], record: MemoryRecord
+    ) -> None:
+        conn.execute(
+            "UPDATE memories SET text = ?, hash = ?, metadata = ?, updated_at = ?, embedding = ? WHERE id = ?",
+            (record.text, record.hash, json.dumps(record.metadata, default=str), iso_or_none(record.updated_at),
+             _blob(record.embedding), record.id),
+        )  # fmt: skip
+        if record.embedding is not None:
+            after.append(_upsert_later(self._indexes["memory"], record.id, record.embedding, record.scope))
 
     def delete_memories(self, ids: Sequence[str], events: Sequence[HistoryEvent]) -> None:
         """Delete memories; relations that no remaining memory supports stop being current (kept, expired)."""
@@ -611,6 +619,19 @@ class EmbeddedStore:
             ]
             for rel in self.get_relations(list(dict.fromkeys(ids))):
                 found[rel.id] = rel
+        return sorted(found.values(), key=lambda r: (r.created_at, r.id))
+
+    def relations_citing(self, scope: Scope, memory_ids: Sequence[str]) -> list[RelationRecord]:
+        where, params = _read_scope(scope, "r")
+        when, extra = _believed(None, "r")
+        found: dict[str, RelationRecord] = {}
+        for chunk in _chunks(list(dict.fromkeys(memory_ids))):
+            marks = ",".join("?" * len(chunk))
+            clause = (
+                f"r.id IN (SELECT r2.id FROM relations r2, json_each(r2.memory_ids) j WHERE j.value IN ({marks}))"
+                f" AND {where} AND {when}"
+            )
+            found.update((r.id, r) for r in self._relation_rows(clause, [*chunk, *params, *extra]))
         return sorted(found.values(), key=lambda r: (r.created_at, r.id))
 
     def _relation_rows(self, where: str, params: Sequence[Any]) -> list[RelationRecord]:

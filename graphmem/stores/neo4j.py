@@ -193,6 +193,11 @@ class Neo4jStore:
             {"id": i.id, "invalid_at": iso_or_none(i.invalid_at), "expired_at": iso(i.expired_at)}
             for i in plan.relation_invalidations
         ]
+        memory_invalidations = [
+            {"id": i.id, "invalid_at": iso_or_none(i.invalid_at), "expired_at": iso(i.expired_at)}
+            for i in plan.memory_invalidations
+        ]
+        memory_updates = [_memory_update(m) for m in plan.memory_updates]
         links = [{"memory_id": m, "episode_id": e} for m, e in plan.memory_episode_links]
         mentions = [{"memory_id": m, "entity_id": e} for m, e in plan.mentions]
         history = [history_props(h) for h in plan.history]
@@ -202,6 +207,7 @@ class Neo4jStore:
                 ("plan_memories", memories), ("plan_memory_links", links), ("plan_entities", entities),
                 ("plan_entity_aliases", aliases), ("plan_relations", relations),
                 ("plan_relation_updates", updates), ("plan_relation_invalidations", invalidations),
+                ("plan_memory_invalidations", memory_invalidations), ("memory_update", memory_updates),
                 ("plan_mentions", mentions), ("plan_history", history),
             ):  # fmt: skip
                 if rows:
@@ -237,20 +243,11 @@ class Neo4jStore:
         return {h: records[i] for h, i in ids.items() if i in records}
 
     def update_memory(self, record: MemoryRecord, event: HistoryEvent) -> None:
-        props = memory_props(record)
-        embedding = _vector(record.embedding) if record.embedding else None
+        rows = [_memory_update(record)]
         row = history_props(event)
 
         def work(tx: ManagedTransaction) -> None:
-            tx.run(
-                _q("memory_update"),
-                id=record.id,
-                text=record.text,
-                hash=record.hash,
-                metadata=props["metadata"],
-                updated_at=props["updated_at"],
-                embedding=embedding,
-            ).consume()
+            tx.run(_q("memory_update"), rows=rows).consume()
             tx.run(_q("history_write"), row=row).consume()
 
         self._write(work)
@@ -392,6 +389,12 @@ class Neo4jStore:
                           now=iso(utcnow()))  # fmt: skip
         return {(r["key"][0], r["key"][1], r["key"][2]): r["id"] for r in rows if r["id"] is not None}
 
+    def relations_citing(self, scope: Scope, memory_ids: Sequence[str]) -> list[RelationRecord]:
+        if not memory_ids:
+            return []
+        rows = self._read("relations_citing", ids=list(memory_ids), **_read_scope(scope), now=iso(utcnow()))
+        return [relation_from(_relation_row(r["relation"])) for r in rows]
+
     def edges(
         self, scope: Scope, entity_ids: Sequence[str], per_entity: int, as_of: datetime | None = None
     ) -> list[RelationRecord]:
@@ -400,6 +403,12 @@ class Neo4jStore:
         rows = self._read("edges", entity_ids=list(dict.fromkeys(entity_ids)), per_entity=per_entity,
                           **_read_scope(scope), as_of=iso_or_none(as_of), now=iso(utcnow()))  # fmt: skip
         return [relation_from(_relation_row(r["relation"])) for r in rows]
+
+
+def _memory_update(m: MemoryRecord) -> dict[str, Any]:
+    props = memory_props(m)
+    return {"id": m.id, "text": m.text, "hash": m.hash, "metadata": props["metadata"],
+            "updated_at": props["updated_at"], "embedding": _vector(m.embedding) if m.embedding else None}  # fmt: skip
 
 
 def _names(e: EntityRecord) -> list[str]:

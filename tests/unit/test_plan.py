@@ -70,7 +70,7 @@ def test_plan_ids_are_derived_from_the_episode_so_replays_match() -> None:
     def plan_once() -> list[str]:
         d = draft(EXTRACTION, MESSAGES)
         resolved = resolve_entities(d, "ep1", {})
-        plan, _, _ = build_plan(
+        plan = build_plan(
             episode=episode,
             d=d,
             resolved=resolved,
@@ -79,7 +79,7 @@ def test_plan_ids_are_derived_from_the_episode_so_replays_match() -> None:
             vectors=Embeddings({}),
             metadata={},
             now=NOW,
-        )
+        ).plan
         return [m.id for m in plan.memories] + [r.id for r in plan.relations] + [e.id for e in plan.entities]
 
     assert plan_once() == plan_once()
@@ -91,7 +91,7 @@ def test_plan_links_duplicates_reuses_relations_and_cites_supporting_memories() 
     resolved = resolve_entities(d, "ep2", {})
     old = MemoryRecord(id="m-old", text="Bob is nice", hash=text_hash("Bob is nice"), scope=SCOPE, created_at=NOW)
     key = (resolved.ids["sam"], "WORKS_AT", resolved.ids["acme"])
-    plan, results, added = build_plan(
+    outcome = build_plan(
         episode=episode,
         d=d,
         resolved=resolved,
@@ -101,6 +101,7 @@ def test_plan_links_duplicates_reuses_relations_and_cites_supporting_memories() 
         metadata={"k": 1},
         now=NOW,
     )
+    plan, results, added = outcome.plan, outcome.results, outcome.added
     assert [r["event"] for r in results] == ["ADD", "NONE"]
     assert results[0]["actor_id"] == "sam" and results[1]["id"] == "m-old"
     [new_memory] = plan.memories
