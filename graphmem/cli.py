@@ -263,6 +263,20 @@ def delete(
 
 
 @main.command()
+@memory_options
+@handle_errors
+def retry(store: str | None, config: str | None, as_json: bool, **scope: Any) -> None:
+    """Re-process episodes whose extraction failed (all scopes unless --user/--agent/--run)."""
+    with _open(store, config) as memory:
+        result = memory.retry_failed(**scope_of(scope))
+        _emit(
+            result,
+            as_json,
+            lambda r: click.echo(f"retried {r['retried']}: {r['succeeded']} done, {r['failed']} failed"),
+        )
+
+
+@main.command()
 @click.argument("source")
 @click.argument("target")
 @memory_options

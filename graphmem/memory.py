@@ -264,6 +264,17 @@ class Memory:
         """Delete every record of every scope in this store."""
         self.store.reset()
 
+    def retry_failed(
+        self, *, user_id: str | None = None, agent_id: str | None = None, run_id: str | None = None
+    ) -> dict[str, Any]:
+        """Re-process the episodes whose extraction failed (all scopes unless one is given). Idempotent: an
+        episode that succeeds is marked done and never retried again; one that fails again stays failed."""
+        scope = make_scope(user_id, agent_id, run_id, required=False)
+        failed = [e for e in self.store.list_episodes(scope) if e.status == "failed"]
+        results = [self._ingest.process(e, infer=e.source != "raw", prompt=self.config.custom_prompt) for e in failed]
+        still = sum(1 for r in results if r.get("error"))
+        return {"retried": len(failed), "succeeded": len(failed) - still, "failed": still, "results": results}
+
     # -- graph primitives ----------------------------------------------------------------------------------------------
     def add_triples(
         self,
@@ -449,6 +460,9 @@ class AsyncMemory:
 
     async def reset(self) -> None:
         await self._run(self.sync.reset)
+
+    async def retry_failed(self, **scope: Any) -> dict[str, Any]:
+        return await self._run(self.sync.retry_failed, **scope)
 
     async def add_triples(self, triples: Iterable[Any], **kwargs: Any) -> dict[str, Any]:
         return await self._run(self.sync.add_triples, list(triples), **kwargs)

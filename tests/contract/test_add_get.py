@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from graphmem import Memory, NotFoundError, ValidationError
-from graphmem.models import Extraction, Message
+from graphmem.models import ExtractedFact, Extraction, Message
 from graphmem.providers.embed import Embedder
 from graphmem.stores.base import Store
 
@@ -186,3 +186,35 @@ def test_facts_carry_the_actor_of_the_message_that_stated_them(memory: Memory) -
     actors = {memory.get(r["id"])["memory"]: memory.get(r["id"]).get("actor_id") for r in result["results"]}  # type: ignore[index, union-attr]
     assert actors["Peter works at Initech"] == "Peter"
     assert actors["Joanna works at Chotchkie's"] == "Joanna"
+
+
+class _Flaky:
+    """Fails until told the model is back, like an extraction endpoint during an outage."""
+
+    name = "flaky"
+
+    def __init__(self) -> None:
+        self.up = False
+
+    def extract(self, messages: list[Message], context: object) -> Extraction:
+        if not self.up:
+            raise RuntimeError("503 from the model server")
+        return Extraction(facts=[ExtractedFact(text=m.content) for m in messages])
+
+
+def test_retry_failed_reprocesses_failed_episodes_once(make_store: Callable[[], Store], embedder: Embedder) -> None:
+    flaky = _Flaky()
+    m = Memory(store=make_store(), embedder=embedder, extractor=flaky)
+    failed = m.add("Remember the gate code is 7781", user_id="u")
+    m.add("kept verbatim", user_id="u", infer=False)
+    assert failed["error"] and m.get_all(user_id="u")["results"][0]["memory"] == "kept verbatim"
+    assert m.retry_failed(user_id="u")["failed"] == 1
+    flaky.up = True
+    done = m.retry_failed()
+    assert (done["retried"], done["succeeded"]) == (1, 1)
+    assert done["results"][0]["episode_id"] == failed["episode_id"]
+    assert sorted(r["memory"] for r in m.get_all(user_id="u")["results"]) == [
+        "Remember the gate code is 7781",
+        "kept verbatim",
+    ]
+    assert m.retry_failed() == {"retried": 0, "succeeded": 0, "failed": 0, "results": []}
