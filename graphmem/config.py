@@ -6,12 +6,13 @@ are read when a config is built, never at import time.
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from graphmem.errors import ConfigError
@@ -61,7 +62,6 @@ class Neo4jGraphStore(_Strict):
 
 
 GraphStoreConfig = Annotated[EmbeddedGraphStore | Neo4jGraphStore, Field(discriminator="provider")]
-_PROVIDER_TAGS = {"embedded", "neo4j"}
 
 
 class LocalEmbedderSettings(_Strict):
@@ -69,16 +69,164 @@ class LocalEmbedderSettings(_Strict):
     batch_size: int = Field(default=32, ge=1, le=1024)
 
 
-class EmbedderConfig(_Strict):
+class _RemoteCallSettings(_Strict):
+    """What every HTTP model client shares: bounded retries (the SDK's own are off) and a per-request timeout."""
+
+    api_key: SecretStr | None = Field(default=None, description="default: OPENAI_API_KEY (AZURE_OPENAI_API_KEY)")
+    base_url: str | None = Field(default=None, description="an OpenAI-compatible server: Ollama, vLLM, LM Studio, ...")
+    timeout: float = Field(default=60.0, gt=0, description="seconds per request")
+    max_retries: int = Field(default=3, ge=0, le=10, description="retries of 429/5xx/timeouts after the first try")
+    backoff: float = Field(default=0.5, ge=0, description="base seconds of the exponential backoff")
+
+
+def _require_deployment(value: str | None, info: ValidationInfo) -> str | None:
+    """Azure addresses a deployment; ``model`` stands in for it when unset (declared first, so already checked)."""
+    if not value and not info.data.get("model"):
+        raise ValueError("Azure OpenAI needs azure_deployment (or model)")
+    return value
+
+
+def _check_langchain(value: Any, module: str, cls: str, method: str) -> Any:
+    """Accept an instance of the LangChain class; imported here, never at import time (langchain is optional)."""
+    try:
+        base = getattr(importlib.import_module(module), cls)
+    except ImportError:  # without langchain-core, anything shaped like one will do
+        base = None
+    ok = isinstance(value, base) if base is not None else callable(getattr(value, method, None))
+    if not ok:
+        raise ValueError(f"expected a LangChain {cls} instance, got {type(value).__name__}")
+    return value
+
+
+class _EmbedderCallSettings(_RemoteCallSettings):
+    dimensions: int | None = Field(default=None, ge=1, description="shortened vectors (text-embedding-3 models)")
+    batch_size: int = Field(default=128, ge=1, le=2048)
+
+
+class OpenAIEmbedderSettings(_EmbedderCallSettings):
+    model: str = "text-embedding-3-small"
+
+
+class AzureOpenAIEmbedderSettings(_EmbedderCallSettings):
+    model: str | None = None
+    azure_deployment: str | None = Field(default=None, validate_default=True)
+    azure_endpoint: str | None = Field(default=None, description="default: AZURE_OPENAI_ENDPOINT")
+    api_version: str | None = Field(default=None, description="default: OPENAI_API_VERSION")
+
+    @field_validator("azure_deployment")
+    @classmethod
+    def _needs_deployment(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return _require_deployment(value, info)
+
+
+class LangChainEmbedderSettings(_Strict):
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    model: Any = Field(description="a langchain_core.embeddings.Embeddings instance")
+    dimensions: int | None = Field(default=None, ge=1, description="the vectors' size; probed once when unset")
+    batch_size: int = Field(default=128, ge=1, le=2048)
+
+    @field_validator("model")
+    @classmethod
+    def _is_embeddings(cls, value: Any) -> Any:
+        return _check_langchain(value, "langchain_core.embeddings", "Embeddings", "embed_documents")
+
+
+class EmbedLocal(_Strict):
     provider: Literal["local"] = "local"
     config: LocalEmbedderSettings = Field(default_factory=LocalEmbedderSettings)
 
 
-class LlmConfig(_Strict):
-    """Which extractor turns messages into facts. ``rules`` is the offline default (no model, no key)."""
+class EmbedOpenAI(_Strict):
+    provider: Literal["openai"]
+    config: OpenAIEmbedderSettings = Field(default_factory=OpenAIEmbedderSettings)
+
+
+class EmbedAzureOpenAI(_Strict):
+    provider: Literal["azure_openai"]
+    config: AzureOpenAIEmbedderSettings
+
+
+class EmbedLangChain(_Strict):
+    provider: Literal["langchain"]
+    config: LangChainEmbedderSettings
+
+
+EmbedderConfig = Annotated[
+    EmbedLocal | EmbedOpenAI | EmbedAzureOpenAI | EmbedLangChain, Field(discriminator="provider")
+]
+
+
+class _ChatCallSettings(_RemoteCallSettings):
+    temperature: float | None = Field(default=0.0, ge=0, le=2, description="null omits it (reasoning models)")
+    vision: bool = Field(default=False, description="the model accepts image parts")
+    json_mode: Literal["auto", "json_schema", "json_object"] = Field(
+        default="auto", description="auto: json_schema, falling back to json_object where the server rejects it"
+    )
+
+
+class OpenAILlmSettings(_ChatCallSettings):
+    model: str = "gpt-4.1-mini"
+
+
+class AzureOpenAILlmSettings(_ChatCallSettings):
+    model: str | None = None
+    azure_deployment: str | None = Field(default=None, validate_default=True)
+    azure_endpoint: str | None = Field(default=None, description="default: AZURE_OPENAI_ENDPOINT")
+    api_version: str | None = Field(default=None, description="default: OPENAI_API_VERSION")
+
+    @field_validator("azure_deployment")
+    @classmethod
+    def _needs_deployment(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return _require_deployment(value, info)
+
+
+class LangChainLlmSettings(_Strict):
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    model: Any = Field(description="a langchain_core.language_models.BaseChatModel instance")
+    vision: bool = False
+    max_retries: int = Field(default=0, ge=0, le=10, description="LangChain clients retry on their own")
+    backoff: float = Field(default=0.5, ge=0)
+
+    @field_validator("model")
+    @classmethod
+    def _is_chat_model(cls, value: Any) -> Any:
+        return _check_langchain(value, "langchain_core.language_models", "BaseChatModel", "invoke")
+
+
+class LlmRules(_Strict):
+    """The offline default: the rule extractor, no model, no key."""
 
     provider: Literal["rules"] = "rules"
     config: dict[str, Any] = Field(default_factory=dict)
+
+
+class LlmOpenAI(_Strict):
+    provider: Literal["openai"]
+    config: OpenAILlmSettings = Field(default_factory=OpenAILlmSettings)
+
+
+class LlmAzureOpenAI(_Strict):
+    provider: Literal["azure_openai"]
+    config: AzureOpenAILlmSettings
+
+
+class LlmLangChain(_Strict):
+    provider: Literal["langchain"]
+    config: LangChainLlmSettings
+
+
+# Which model turns messages into facts. ``rules`` is the offline default (no model, no key).
+LlmConfig = Annotated[LlmRules | LlmOpenAI | LlmAzureOpenAI | LlmLangChain, Field(discriminator="provider")]
+
+# Sections whose value is a union tagged by ``provider``: a missing provider means the default one, and the tag
+# pydantic puts in error locations is dropped (users know the key path only).
+_UNION_SECTIONS: dict[str, tuple[str, frozenset[str]]] = {
+    "graph_store": ("embedded", frozenset({"embedded", "neo4j"})),
+    "embedder": ("local", frozenset({"local", "openai", "azure_openai", "langchain"})),
+    "llm": ("rules", frozenset({"rules", "openai", "azure_openai", "langchain"})),
+}
 
 
 class LaneWeights(_Strict):
@@ -105,8 +253,8 @@ class SearchConfig(_Strict):
 
 class MemoryConfig(_Strict):
     graph_store: GraphStoreConfig = Field(default_factory=EmbeddedGraphStore)
-    embedder: EmbedderConfig = Field(default_factory=EmbedderConfig)
-    llm: LlmConfig = Field(default_factory=LlmConfig)
+    embedder: EmbedderConfig = Field(default_factory=EmbedLocal)
+    llm: LlmConfig = Field(default_factory=LlmRules)
     search: SearchConfig = Field(default_factory=SearchConfig)
     custom_prompt: str | None = Field(default=None, description="steers an LLM extractor; ignored by the rules")
     version: str = "v1"
@@ -118,19 +266,21 @@ class MemoryConfig(_Strict):
             return cls()
         if not isinstance(data, dict):
             raise ConfigError("config", f"expected a mapping, got {type(data).__name__}")
-        store = data.get("graph_store")
-        if isinstance(store, dict) and "provider" not in store:  # the embedded store is the default provider
-            data = {**data, "graph_store": {"provider": "embedded", **store}}
+        for section, (default, _) in _UNION_SECTIONS.items():
+            value = data.get(section)
+            if isinstance(value, dict) and "provider" not in value:  # a section without provider: the default one
+                data = {**data, section: {"provider": default, **value}}
         try:
             return cls.model_validate(data)
         except PydanticValidationError as exc:
             first = exc.errors()[0]
             loc = [str(p) for p in first["loc"]]
-            if loc[:1] == ["graph_store"] and len(loc) > 1 and loc[1] in _PROVIDER_TAGS:
+            tags = _UNION_SECTIONS.get(loc[0], ("", frozenset()))[1] if loc else frozenset()
+            if len(loc) > 1 and loc[1] in tags:
                 del loc[1]  # pydantic names the union member; users know the key path only
             field = ".".join(loc) or "config"
-            if first["type"] == "union_tag_invalid":
-                field = "graph_store.provider"
+            if first["type"] in ("union_tag_invalid", "union_tag_not_found"):
+                field = f"{loc[0]}.provider"
             if first["type"] == "extra_forbidden":
                 raise ConfigError(field, "unknown configuration key") from None
             raise ConfigError(field, f"{first['msg']} (got {first.get('input')!r})") from None

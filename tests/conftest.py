@@ -15,6 +15,7 @@ from graphmem.providers.local_minilm import LocalMiniLM
 from graphmem.stores.base import Store
 from graphmem.stores.embedded import EmbeddedStore
 from graphmem.stores.neo4j import Neo4jStore
+from tests.llm_server import LlmServer
 from tests.neo4j_server import Neo4jServer, find_neo4j
 
 BACKENDS = ["embedded", "neo4j"]
@@ -70,3 +71,11 @@ def memory(make_store: Callable[[], Store], embedder: Embedder) -> Iterator[Memo
     m = Memory(store=make_store(), embedder=embedder)
     yield m
     m.close()
+
+
+@pytest.fixture
+def llm_server() -> Iterator[LlmServer]:
+    """A scripted OpenAI-compatible server on 127.0.0.1 (see tests/llm_server.py), fresh for each test."""
+    server = LlmServer().start()
+    yield server
+    server.stop()

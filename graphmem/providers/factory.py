@@ -1,11 +1,27 @@
-"""Build the configured store, embedder and extractor: the one place that maps provider names to classes."""
+"""Build the configured store, embedder, chat model and extractor: the one place that maps provider names to classes.
+
+Remote and LangChain providers are imported inside the functions that build them, so the offline defaults never
+import the openai SDK or langchain-core.
+"""
 
 from __future__ import annotations
 
-from graphmem.config import EmbedderConfig, GraphStoreConfig, LlmConfig, Neo4jGraphStore
+from graphmem.config import (
+    EmbedAzureOpenAI,
+    EmbedderConfig,
+    EmbedLangChain,
+    EmbedOpenAI,
+    GraphStoreConfig,
+    LlmAzureOpenAI,
+    LlmConfig,
+    LlmLangChain,
+    LlmOpenAI,
+    Neo4jGraphStore,
+)
 from graphmem.ingest.extract import Extractor
 from graphmem.ingest.rules import RuleExtractor
 from graphmem.providers.embed import Embedder
+from graphmem.providers.llm import ChatModel
 from graphmem.providers.local_minilm import LocalMiniLM
 from graphmem.stores.base import Store
 from graphmem.stores.embedded import EmbeddedStore
@@ -13,7 +29,61 @@ from graphmem.stores.neo4j import Neo4jStore
 
 
 def make_embedder(cfg: EmbedderConfig) -> Embedder:
+    if isinstance(cfg, EmbedOpenAI | EmbedAzureOpenAI):
+        from graphmem.providers.remote_embed import OpenAIEmbedder
+
+        c = cfg.config
+        azure = cfg.config if isinstance(cfg, EmbedAzureOpenAI) else None
+        return OpenAIEmbedder(
+            c.model or "",
+            api_key=c.api_key.get_secret_value() if c.api_key else None,
+            base_url=c.base_url,
+            dimensions=c.dimensions,
+            batch_size=c.batch_size,
+            timeout=c.timeout,
+            max_retries=c.max_retries,
+            backoff=c.backoff,
+            azure=azure is not None,
+            azure_endpoint=azure.azure_endpoint if azure else None,
+            api_version=azure.api_version if azure else None,
+            azure_deployment=azure.azure_deployment if azure else None,
+        )
+    if isinstance(cfg, EmbedLangChain):
+        from graphmem.providers.remote_embed import LangChainEmbedder
+
+        lc = cfg.config
+        return LangChainEmbedder(lc.model, dimensions=lc.dimensions, batch_size=lc.batch_size)
     return LocalMiniLM(model_path=cfg.config.model_path, batch_size=cfg.config.batch_size)
+
+
+def make_chat_model(cfg: LlmConfig) -> ChatModel | None:
+    """The configured chat model, or None for ``rules`` (which needs no model)."""
+    if isinstance(cfg, LlmOpenAI | LlmAzureOpenAI):
+        from graphmem.providers.openai_chat import OpenAIChat
+
+        c = cfg.config
+        azure = cfg.config if isinstance(cfg, LlmAzureOpenAI) else None
+        return OpenAIChat(
+            c.model or "",
+            api_key=c.api_key.get_secret_value() if c.api_key else None,
+            base_url=c.base_url,
+            temperature=c.temperature,
+            timeout=c.timeout,
+            max_retries=c.max_retries,
+            backoff=c.backoff,
+            vision=c.vision,
+            json_mode=c.json_mode,
+            azure=azure is not None,
+            azure_endpoint=azure.azure_endpoint if azure else None,
+            api_version=azure.api_version if azure else None,
+            azure_deployment=azure.azure_deployment if azure else None,
+        )
+    if isinstance(cfg, LlmLangChain):
+        from graphmem.providers.langchain_chat import LangChainChat
+
+        lc = cfg.config
+        return LangChainChat(lc.model, vision=lc.vision, max_retries=lc.max_retries, backoff=lc.backoff)
+    return None
 
 
 def make_store(cfg: GraphStoreConfig, dim: int) -> Store:
