@@ -24,7 +24,8 @@ from graphmem.ingest.plan import derived_id, text_hash
 from graphmem.ingest.triples import triples_extraction
 from graphmem.models import HistoryEvent, MemoryRecord, Scope, utcnow
 from graphmem.providers.embed import Embedder
-from graphmem.providers.factory import make_embedder, make_extractor, make_store
+from graphmem.providers.factory import make_chat_model, make_embedder, make_extractor, make_store
+from graphmem.providers.llm import ChatModel
 from graphmem.recall.explore import neighbors as _neighbors
 from graphmem.recall.explore import paths as _paths
 from graphmem.recall.explore import to_networkx as _to_networkx
@@ -78,12 +79,14 @@ class Memory:
         store: Store | None = None,
         embedder: Embedder | None = None,
         extractor: Extractor | None = None,
+        chat: ChatModel | None = None,
     ) -> None:
         self.config = config if isinstance(config, MemoryConfig) else MemoryConfig.parse(dict(config or {}))
         self.embedder = embedder or make_embedder(self.config.embedder)
         self.store = store or make_store(self.config.graph_store, self.embedder.dim)
-        self.extractor = extractor or make_extractor(self.config.llm)
-        self._ingest = Ingestor(self.store, self.embedder, self.extractor)
+        self.chat = chat or make_chat_model(self.config.llm)
+        self.extractor = extractor or make_extractor(self.chat, self.config.custom_prompt)
+        self._ingest = Ingestor(self.store, self.embedder, self.extractor, self.chat)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Memory:
@@ -123,7 +126,7 @@ class Memory:
         if prompt is not None and not isinstance(prompt, str):
             raise ValidationError("prompt", f"expected a string, got {type(prompt).__name__}")
         msgs = normalize_messages(messages)
-        return self._ingest.add(msgs, scope, dict(metadata or {}), infer, prompt or self.config.custom_prompt)
+        return self._ingest.add(msgs, scope, dict(metadata or {}), infer, prompt)
 
     def search(
         self,
@@ -271,7 +274,7 @@ class Memory:
         episode that succeeds is marked done and never retried again; one that fails again stays failed."""
         scope = make_scope(user_id, agent_id, run_id, required=False)
         failed = [e for e in self.store.list_episodes(scope) if e.status == "failed"]
-        results = [self._ingest.process(e, infer=e.source != "raw", prompt=self.config.custom_prompt) for e in failed]
+        results = [self._ingest.process(e, infer=e.source != "raw", prompt=None) for e in failed]
         still = sum(1 for r in results if r.get("error"))
         return {"retried": len(failed), "succeeded": len(failed) - still, "failed": still, "results": results}
 

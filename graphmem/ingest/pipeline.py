@@ -233,7 +233,8 @@ class Ingestor:
         )
         messages = [{"role": "system", "content": prompts.RECONCILE}, {"role": "user", "content": payload}]
         try:
-            answer, cost = self.chat.structured(messages, Reconciliation, "reconciliation")
+            room = MAX_CALLS - usage.calls  # a repair only when the budget still has a call for it
+            answer, cost = self.chat.structured(messages, Reconciliation, "reconciliation", repair=room >= 2)
         except LlmError as exc:
             log.warning("reconciliation call failed, keeping deterministic decisions: %s", exc)
             usage += exc.usage

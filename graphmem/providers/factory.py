@@ -19,6 +19,7 @@ from graphmem.config import (
     Neo4jGraphStore,
 )
 from graphmem.ingest.extract import Extractor
+from graphmem.ingest.llm_extract import LlmExtractor
 from graphmem.ingest.rules import RuleExtractor
 from graphmem.providers.embed import Embedder
 from graphmem.providers.llm import ChatModel
@@ -93,6 +94,6 @@ def make_store(cfg: GraphStoreConfig, dim: int) -> Store:
     return EmbeddedStore(cfg.config.resolved_path(), dim)
 
 
-def make_extractor(cfg: LlmConfig) -> Extractor:
-    """``rules`` is the only provider so far; LLM extractors join here."""
-    return RuleExtractor()
+def make_extractor(chat: ChatModel | None, custom_prompt: str | None) -> Extractor:
+    """A chat model when one is configured (one extraction call per add), else the offline rules."""
+    return LlmExtractor(chat, custom_prompt) if chat is not None else RuleExtractor()

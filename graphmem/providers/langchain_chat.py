@@ -119,7 +119,9 @@ class LangChainChat:
         self._native: bool | None = None  # unknown until with_structured_output is tried
         self._runnables: dict[type[Any], Any] = {}
 
-    def structured(self, messages: list[dict[str, Any]], output: type[M], schema_name: str) -> tuple[M, Usage]:
+    def structured(
+        self, messages: list[dict[str, Any]], output: type[M], schema_name: str, repair: bool = True
+    ) -> tuple[M, Usage]:
         usage = Usage()
         if has_images(messages) and not self.vision:
             raise LlmError(f"{self.name} is not configured for images (vision=False) but the messages contain some")
@@ -131,6 +133,8 @@ class LangChainChat:
             try:
                 return self._attempt(runnable, convo, output, usage), usage
             except BadReply as bad:
+                if not repair:
+                    raise LlmBadOutput(f"{self.name} gave no valid `{schema_name}`: {bad.error}") from None
                 log.info("%s: repairing a bad %s reply: %s", self.name, schema_name, bad.error)
                 convo += to_langchain_messages(repair_turn(bad, schema_name))
             try:

@@ -69,6 +69,11 @@ class ChatModel(Protocol):
     name: str
     vision: bool  # True when image parts may be sent in messages
 
-    def structured(self, messages: list[dict[str, Any]], output: type[M], schema_name: str) -> tuple[M, Usage]:
-        """One logical call: ``messages`` in OpenAI chat format (content may be a list of text/image parts)."""
+    def structured(
+        self, messages: list[dict[str, Any]], output: type[M], schema_name: str, repair: bool = True
+    ) -> tuple[M, Usage]:
+        """One logical call: ``messages`` in OpenAI chat format (content may be a list of text/image parts).
+
+        ``repair=False`` forbids the repair call, for a caller whose call budget has no room for it.
+        """
         ...

@@ -292,7 +292,9 @@ class OpenAIChat:
         """The response_format the next call will use."""
         return self._mode
 
-    def structured(self, messages: list[dict[str, Any]], output: type[M], schema_name: str) -> tuple[M, Usage]:
+    def structured(
+        self, messages: list[dict[str, Any]], output: type[M], schema_name: str, repair: bool = True
+    ) -> tuple[M, Usage]:
         """One logical call: at most two completions (the reply and one repair), any number of bounded retries."""
         usage = Usage()
         if has_images(messages) and not self.vision:
@@ -304,6 +306,8 @@ class OpenAIChat:
             try:
                 return self._accept(first, output), usage
             except BadReply as bad:
+                if not repair:
+                    raise LlmBadOutput(f"{self.name} gave no valid `{schema_name}`: {bad.error}") from None
                 log.info("%s: repairing a bad %s reply: %s", self.name, schema_name, bad.error)
                 convo += repair_turn(bad, schema_name)
             second = self._complete(convo, schema, schema_name, usage)
