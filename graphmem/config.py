@@ -251,11 +251,21 @@ class SearchConfig(_Strict):
     weights: LaneWeights = Field(default_factory=LaneWeights)
 
 
+class ReconcileConfig(_Strict):
+    """Cut-offs for what counts as 'maybe the same thing' when new information arrives (cosine similarity)."""
+
+    entity_merge: float = Field(default=0.95, ge=-1, le=1, description="merge without asking at or above this")
+    entity_candidate: float = Field(default=0.80, ge=-1, le=1, description="ask the model about entities above this")
+    fact_candidate: float = Field(default=0.75, ge=-1, le=1, description="ask the model about facts above this")
+    candidates: int = Field(default=3, ge=1, le=20, description="existing records shown per new item")
+
+
 class MemoryConfig(_Strict):
     graph_store: GraphStoreConfig = Field(default_factory=EmbeddedGraphStore)
     embedder: EmbedderConfig = Field(default_factory=EmbedLocal)
     llm: LlmConfig = Field(default_factory=LlmRules)
     search: SearchConfig = Field(default_factory=SearchConfig)
+    reconcile: ReconcileConfig = Field(default_factory=ReconcileConfig)
     custom_prompt: str | None = Field(default=None, description="steers an LLM extractor; ignored by the rules")
     version: str = "v1"
 

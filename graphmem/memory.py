@@ -86,7 +86,7 @@ class Memory:
         self.store = store or make_store(self.config.graph_store, self.embedder.dim)
         self.chat = chat or make_chat_model(self.config.llm)
         self.extractor = extractor or make_extractor(self.chat, self.config.custom_prompt)
-        self._ingest = Ingestor(self.store, self.embedder, self.extractor, self.chat)
+        self._ingest = Ingestor(self.store, self.embedder, self.extractor, self.chat, self.config.reconcile)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Memory:

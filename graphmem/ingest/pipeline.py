@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from graphmem.config import ReconcileConfig
 from graphmem.ingest import prompts
 from graphmem.ingest.extract import ExtractionContext, Extractor
 from graphmem.ingest.plan import (
@@ -58,22 +59,12 @@ MAX_CALLS = 2  # per add: extraction + reconciliation
 
 
 @dataclass
-class ReconcileSettings:
-    """Similarity cut-offs for candidates; see ``MemoryConfig.reconcile`` for their meaning."""
-
-    entity_merge: float = 0.95
-    entity_candidate: float = 0.80
-    fact_candidate: float = 0.75
-    candidates: int = 3
-
-
-@dataclass
 class Ingestor:
     store: Store
     embedder: Embedder
     extractor: Extractor
     chat: ChatModel | None = None  # the reconciliation model; None: deterministic decisions only
-    settings: ReconcileSettings = field(default_factory=ReconcileSettings)
+    settings: ReconcileConfig = field(default_factory=ReconcileConfig)
 
     def add(
         self,
