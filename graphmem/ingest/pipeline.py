@@ -123,7 +123,7 @@ class Ingestor:
         existing = self.store.find_relations(scope, relation_keys(d, resolved))
         changes = Changes()
         self._relation_conflicts(d, resolved, scope, existing, now, changes, question)
-        self._fact_candidates(d, new_hashes, scope, vectors, question)
+        self._fact_candidates(d, resolved, new_hashes, scope, vectors, question)
         if not question.empty() and self.chat is not None and context.usage.calls < MAX_CALLS:
             verdicts = self._ask(d, question, context.usage)
             self._apply_verdicts(d, resolved, question, verdicts, duplicates, now, changes)
@@ -199,16 +199,21 @@ class Ingestor:
                 question.relations[i] = rivals
 
     def _fact_candidates(
-        self, d: Draft, new_hashes: set[str], scope: Scope, vectors: Embeddings, question: Question
-    ) -> None:
-        """New facts that read like a current memory of this scope: the model decides NONE/UPDATE/INVALIDATE."""
+        self, d: Draft, resolved: Resolved, new_hashes: set[str], scope: Scope, vectors: Embeddings,
+        question: Question,
+    ) -> None:  # fmt: skip
+        """New facts that read like a current memory of this scope about a shared entity: the model decides
+        NONE/UPDATE/INVALIDATE. A fact that names no entity is never matched against others."""
         for i, f in enumerate(d.facts):
             vector = vectors.get(f.text)
-            if f.hash not in new_hashes or vector is None:
+            entity_ids = {resolved.ids[key] for key in f.entities}
+            if f.hash not in new_hashes or vector is None or not entity_ids:
                 continue
             hits = self.store.vector_search("memory", scope, np.asarray(vector, np.float32), self.settings.candidates)
-            close = [i for i, s in hits if s >= self.settings.fact_candidate]
-            found = [m for m in self.store.get_memories(close) if m.scope == scope]
+            close = [m for m, s in hits if s >= self.settings.fact_candidate]
+            mentions = self.store.mentions(close)
+            found = [m for m in self.store.get_memories(close)
+                     if m.scope == scope and entity_ids & set(mentions.get(m.id, []))]  # fmt: skip
             if found:
                 question.facts[i] = found
 

@@ -219,3 +219,14 @@ def test_images_are_kept_but_not_read_without_a_vision_model(llm_memory: Memory,
     assert "image_url" not in json.dumps(llm_server.chat_requests[0].body["messages"])
     episode = llm_memory.store.get_episode(result["episode_id"])
     assert episode is not None and episode.messages[0].images == ["https://example.test/receipt.png"]
+
+
+def test_similar_facts_about_other_entities_are_not_reconciled(llm_memory: Memory, llm_server: LlmServer) -> None:
+    llm_server.script_chat(
+        extraction([("Kim's favourite drink is green tea", ["Kim"])], [("Kim", "Person")]),
+        extraction([("Lou's favourite drink is green tea", ["Lou"])], [("Lou", "Person")]),
+    )
+    llm_memory.add("Kim's favourite drink is green tea.", user_id="office")
+    result = llm_memory.add("Lou's favourite drink is green tea.", user_id="office")
+    assert result["usage"]["llm_calls"] == 1 and [r["event"] for r in result["results"]] == ["ADD"]
+    assert len(llm_server.chat_requests) == 2
