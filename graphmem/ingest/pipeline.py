@@ -112,18 +112,20 @@ class Ingestor:
                     "error": f"extraction failed: {exc}", "usage": _usage(self.extractor.name, usage)}  # fmt: skip
         if scope.user_id and extraction.speaker:
             _alias_speaker(extraction, scope.user_id)
-        d = draft(extraction, messages)
+        d = draft(extraction, messages, by_type=known is not None)
         duplicates = self.store.find_memories_by_hash(scope, [f.hash for f in d.facts])
         resolved = resolve_entities(d, episode.id, self.store.find_entities(scope, _lookup_keys(d)))
         new_hashes = {f.hash for f in d.facts} - set(duplicates)
-        texts = texts_to_embed(d, resolved, new_hashes, set())
-        vectors = self._embed(texts)
+        vectors = self._embed(texts_to_embed(d, resolved, new_hashes))
         question = Question()
-        self._entity_candidates(d, resolved, scope, vectors, question)
+        asking = known is None and self.chat is not None  # a model to ask, about extracted (not known) data
+        if known is None:  # known triples merge by exact name only
+            self._entity_candidates(d, resolved, scope, vectors, question)
         existing = self.store.find_relations(scope, relation_keys(d, resolved))
         changes = Changes()
-        self._relation_conflicts(d, resolved, scope, existing, now, changes, question)
-        self._fact_candidates(d, resolved, new_hashes, scope, vectors, question)
+        self._relation_conflicts(d, resolved, scope, existing, now, changes, question if asking else None)
+        if asking:
+            self._fact_candidates(d, resolved, new_hashes, scope, vectors, question)
         if not question.empty() and self.chat is not None and context.usage.calls < MAX_CALLS:
             verdicts = self._ask(d, question, context.usage)
             self._apply_verdicts(d, resolved, question, verdicts, duplicates, now, changes)
@@ -177,11 +179,12 @@ class Ingestor:
         existing: dict[tuple[str, str, str], str],
         now: Any,
         changes: Changes,
-        question: Question,
+        question: Question | None,
     ) -> None:
-        """Exclusive types replace the subject's current relation of that type; other same-type pairs are asked."""
+        """Exclusive types replace the subject's current relation of that type; other same-type pairs are asked
+        (when there is someone to ask)."""
         keys = relation_keys(d, resolved)
-        sources = [k[0] for i, k in enumerate(keys) if k not in existing]
+        sources = [k[0] for k in keys if k not in existing and (question is not None or exclusive(k[1]))]
         if not sources:
             return
         current = self.store.edges(scope, sources, per_entity=200)
@@ -195,7 +198,7 @@ class Ingestor:
             if exclusive(key[1]):
                 when = invalid_time(r.valid_at, now)
                 changes.relation_invalidations.extend((x, when) for x in rivals)
-            else:
+            elif question is not None:
                 question.relations[i] = rivals
 
     def _fact_candidates(

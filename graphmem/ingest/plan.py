@@ -64,6 +64,15 @@ class RelationDraft:
     fact: str
     valid_at: datetime | None
     invalid_at: datetime | None
+    embed_text: str = ""  # what the relation's embedding is made from: its fact, or its type phrase
+
+    def __post_init__(self) -> None:
+        self.embed_text = self.embed_text or self.fact
+
+
+def type_phrase(relation_type: str) -> str:
+    """'DIRECTED_BY' -> 'directed by': what a bulk-loaded triple's relation embedding is made from."""
+    return relation_type.lower().replace("_", " ")
 
 
 @dataclass
@@ -75,7 +84,9 @@ class Draft:
     relations: list[RelationDraft]
 
 
-def draft(extraction: Extraction, messages: list[Message]) -> Draft:
+def draft(extraction: Extraction, messages: list[Message], by_type: bool = False) -> Draft:
+    """``by_type`` embeds relations by their type phrase (bulk-loaded triples: one text per type, not per
+    triple); otherwise by their fact sentence."""
     entities: dict[str, EntityDraft] = {}
     for e in extraction.entities:
         key = normalize_name(e.name)
@@ -91,6 +102,8 @@ def draft(extraction: Extraction, messages: list[Message]) -> Draft:
         relation = _relation(r, entities)
         if relation is not None and (relation.source, relation.type, relation.target) not in seen_relations:
             seen_relations.add((relation.source, relation.type, relation.target))
+            if by_type:
+                relation.embed_text = type_phrase(relation.type)
             relations.append(relation)
     facts: list[FactDraft] = []
     seen_hashes: set[str] = set()
@@ -178,11 +191,11 @@ class Embeddings:
         return self.by_text.get(text)
 
 
-def texts_to_embed(d: Draft, resolved: Resolved, new_fact_hashes: set[str], existing_relations: set[Any]) -> list[str]:
+def texts_to_embed(d: Draft, resolved: Resolved, new_fact_hashes: set[str]) -> list[str]:
+    """Every distinct text the add may write an embedding for, so they are embedded once, in one batch."""
     texts = [f.text for f in d.facts if f.hash in new_fact_hashes]
     texts += [e.name for e in resolved.new]
-    keys = relation_keys(d, resolved)
-    texts += [r.fact for r, key in zip(d.relations, keys, strict=True) if key not in existing_relations]
+    texts += [r.embed_text for r in d.relations]
     return list(dict.fromkeys(texts))
 
 
@@ -352,7 +365,7 @@ def build_plan(
                 valid_at=r.valid_at,
                 invalid_at=r.invalid_at,
                 provenance=Provenance(memory_ids=memory_ids, episode_ids=[episode.id], actor_id=actor),
-                embedding=vectors.get(r.fact),
+                embedding=vectors.get(r.embed_text),
             )
         )
         added.append(
