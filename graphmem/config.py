@@ -69,7 +69,7 @@ class LocalEmbedderSettings(_Strict):
     batch_size: int = Field(default=32, ge=1, le=1024)
 
 
-class _RemoteCallSettings(_Strict):
+class RemoteCallSettings(_Strict):
     """What every HTTP model client shares: bounded retries (the SDK's own are off) and a per-request timeout."""
 
     api_key: SecretStr | None = Field(default=None, description="default: OPENAI_API_KEY (AZURE_OPENAI_API_KEY)")
@@ -98,7 +98,7 @@ def _check_langchain(value: Any, module: str, cls: str, method: str) -> Any:
     return value
 
 
-class _EmbedderCallSettings(_RemoteCallSettings):
+class _EmbedderCallSettings(RemoteCallSettings):
     dimensions: int | None = Field(default=None, ge=1, description="shortened vectors (text-embedding-3 models)")
     batch_size: int = Field(default=128, ge=1, le=2048)
 
@@ -107,7 +107,9 @@ class OpenAIEmbedderSettings(_EmbedderCallSettings):
     model: str = "text-embedding-3-small"
 
 
-class AzureOpenAIEmbedderSettings(_EmbedderCallSettings):
+class AzureTarget(_Strict):
+    """Where an Azure OpenAI deployment lives; shared by the Azure chat and embedding settings."""
+
     model: str | None = None
     azure_deployment: str | None = Field(default=None, validate_default=True)
     azure_endpoint: str | None = Field(default=None, description="default: AZURE_OPENAI_ENDPOINT")
@@ -117,6 +119,10 @@ class AzureOpenAIEmbedderSettings(_EmbedderCallSettings):
     @classmethod
     def _needs_deployment(cls, value: str | None, info: ValidationInfo) -> str | None:
         return _require_deployment(value, info)
+
+
+class AzureOpenAIEmbedderSettings(_EmbedderCallSettings, AzureTarget):
+    pass
 
 
 class LangChainEmbedderSettings(_Strict):
@@ -157,7 +163,7 @@ EmbedderConfig = Annotated[
 ]
 
 
-class _ChatCallSettings(_RemoteCallSettings):
+class _ChatCallSettings(RemoteCallSettings):
     temperature: float | None = Field(default=0.0, ge=0, le=2, description="null omits it (reasoning models)")
     vision: bool = Field(default=False, description="the model accepts image parts")
     json_mode: Literal["auto", "json_schema", "json_object"] = Field(
@@ -169,16 +175,8 @@ class OpenAILlmSettings(_ChatCallSettings):
     model: str = "gpt-4.1-mini"
 
 
-class AzureOpenAILlmSettings(_ChatCallSettings):
-    model: str | None = None
-    azure_deployment: str | None = Field(default=None, validate_default=True)
-    azure_endpoint: str | None = Field(default=None, description="default: AZURE_OPENAI_ENDPOINT")
-    api_version: str | None = Field(default=None, description="default: OPENAI_API_VERSION")
-
-    @field_validator("azure_deployment")
-    @classmethod
-    def _needs_deployment(cls, value: str | None, info: ValidationInfo) -> str | None:
-        return _require_deployment(value, info)
+class AzureOpenAILlmSettings(_ChatCallSettings, AzureTarget):
+    pass
 
 
 class LangChainLlmSettings(_Strict):

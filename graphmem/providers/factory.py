@@ -6,6 +6,8 @@ import the openai SDK or langchain-core.
 
 from __future__ import annotations
 
+from typing import Any
+
 from graphmem.config import (
     EmbedAzureOpenAI,
     EmbedderConfig,
@@ -17,6 +19,8 @@ from graphmem.config import (
     LlmLangChain,
     LlmOpenAI,
     Neo4jGraphStore,
+    AzureTarget,
+    RemoteCallSettings,
 )
 from graphmem.ingest.extract import Extractor
 from graphmem.ingest.llm_extract import LlmExtractor
@@ -34,21 +38,7 @@ def make_embedder(cfg: EmbedderConfig) -> Embedder:
         from graphmem.providers.remote_embed import OpenAIEmbedder
 
         c = cfg.config
-        azure = cfg.config if isinstance(cfg, EmbedAzureOpenAI) else None
-        return OpenAIEmbedder(
-            c.model or "",
-            api_key=c.api_key.get_secret_value() if c.api_key else None,
-            base_url=c.base_url,
-            dimensions=c.dimensions,
-            batch_size=c.batch_size,
-            timeout=c.timeout,
-            max_retries=c.max_retries,
-            backoff=c.backoff,
-            azure=azure is not None,
-            azure_endpoint=azure.azure_endpoint if azure else None,
-            api_version=azure.api_version if azure else None,
-            azure_deployment=azure.azure_deployment if azure else None,
-        )
+        return OpenAIEmbedder(c.model or "", dimensions=c.dimensions, batch_size=c.batch_size, **_connection(c))
     if isinstance(cfg, EmbedLangChain):
         from graphmem.providers.remote_embed import LangChainEmbedder
 
@@ -63,28 +53,27 @@ def make_chat_model(cfg: LlmConfig) -> ChatModel | None:
         from graphmem.providers.openai_chat import OpenAIChat
 
         c = cfg.config
-        azure = cfg.config if isinstance(cfg, LlmAzureOpenAI) else None
-        return OpenAIChat(
-            c.model or "",
-            api_key=c.api_key.get_secret_value() if c.api_key else None,
-            base_url=c.base_url,
-            temperature=c.temperature,
-            timeout=c.timeout,
-            max_retries=c.max_retries,
-            backoff=c.backoff,
-            vision=c.vision,
-            json_mode=c.json_mode,
-            azure=azure is not None,
-            azure_endpoint=azure.azure_endpoint if azure else None,
-            api_version=azure.api_version if azure else None,
-            azure_deployment=azure.azure_deployment if azure else None,
-        )
+        return OpenAIChat(c.model or "", temperature=c.temperature, vision=c.vision, json_mode=c.json_mode,
+                          **_connection(c))  # fmt: skip
     if isinstance(cfg, LlmLangChain):
         from graphmem.providers.langchain_chat import LangChainChat
 
         lc = cfg.config
         return LangChainChat(lc.model, vision=lc.vision, max_retries=lc.max_retries, backoff=lc.backoff)
     return None
+
+
+def _connection(c: RemoteCallSettings) -> dict[str, Any]:
+    """Client settings shared by OpenAI-compatible chat models and embedders, Azure's included."""
+    azure = c if isinstance(c, AzureTarget) else None
+    return {
+        "api_key": c.api_key.get_secret_value() if c.api_key else None,
+        "base_url": c.base_url, "timeout": c.timeout, "max_retries": c.max_retries, "backoff": c.backoff,
+        "azure": azure is not None,
+        "azure_endpoint": azure.azure_endpoint if azure else None,
+        "api_version": azure.api_version if azure else None,
+        "azure_deployment": azure.azure_deployment if azure else None,
+    }  # fmt: skip
 
 
 def make_store(cfg: GraphStoreConfig, dim: int) -> Store:
