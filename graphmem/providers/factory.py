@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from graphmem.config import (
+    AzureTarget,
     EmbedAzureOpenAI,
     EmbedderConfig,
     EmbedLangChain,
@@ -19,7 +20,6 @@ from graphmem.config import (
     LlmLangChain,
     LlmOpenAI,
     Neo4jGraphStore,
-    AzureTarget,
     RemoteCallSettings,
 )
 from graphmem.ingest.extract import Extractor
