@@ -32,7 +32,7 @@ from graphmem.models import (
     utcnow,
 )
 from graphmem.recall.terms import quoted_or_query
-from graphmem.stores.base import Hit, Vector, VectorKind, WritePlan
+from graphmem.stores.base import Hit, Invalidation, Vector, VectorKind, WritePlan
 from graphmem.stores.rows import (
     entity_from,
     entity_props,
@@ -254,20 +254,19 @@ class EmbeddedStore:
                     "UPDATE relations SET memory_ids = ?, episode_ids = ? WHERE id = ?",
                     (json.dumps(memory_ids), json.dumps(episode_ids), u.relation_id),
                 )
-            for inv in plan.relation_invalidations:
-                conn.execute(
-                    "UPDATE relations SET invalid_at = COALESCE(invalid_at, ?), expired_at = ?"
-                    " WHERE id = ? AND expired_at IS NULL",
-                    (iso_or_none(inv.invalid_at), iso(inv.expired_at), inv.id),
-                )
-                after.append(_current_later(self._indexes["relation"], inv.id, False))
-            for inv in plan.memory_invalidations:
-                conn.execute(
-                    "UPDATE memories SET invalid_at = COALESCE(invalid_at, ?), expired_at = ?"
-                    " WHERE id = ? AND expired_at IS NULL",
-                    (iso_or_none(inv.invalid_at), iso(inv.expired_at), inv.id),
-                )
-                after.append(_current_later(self._indexes["memory"], inv.id, False))
+            targets: tuple[tuple[VectorKind, list[Invalidation]], ...] = (
+                ("relation", plan.relation_invalidations),
+                ("memory", plan.memory_invalidations),
+            )
+            for kind, invalidations in targets:
+                table = _VECTOR_TABLES[kind]
+                for inv in invalidations:
+                    conn.execute(
+                        f"UPDATE {table} SET invalid_at = COALESCE(invalid_at, ?), expired_at = ?"
+                        " WHERE id = ? AND expired_at IS NULL",
+                        (iso_or_none(inv.invalid_at), iso(inv.expired_at), inv.id),
+                    )
+                    after.append(_current_later(self._indexes[kind], inv.id, False))
             for m in plan.memory_updates:
                 self._update_memory_row(conn, after, m)
             conn.executemany("INSERT OR IGNORE INTO mentions VALUES (?, ?)", plan.mentions)
