@@ -1,11 +1,14 @@
 """Retrieval quality of graphmem on LoCoMo, MetaQA and HotpotQA (development splits), through the public API only.
 
     python benchmarks/quality.py --data ../shared/data [--only locomo,metaqa,hotpotqa] [--limit N] [--json out.json]
+        [--rerank mmr,graph_distance,llm,cross_encoder [--cross-encoder DIR] [--rerank-llm MODEL]]
 
 Offline: the default local embedder and the rule extractor. Every data set is scored with fused search and with each
 lane alone (``search.weights`` with one lane > 0; results are kept only where that lane found them, because a
 zero-weight lane still contributes candidates at score 0 after the others). Each store is built once per data set
-and reopened with another search config for every lane configuration. The data is not shipped (licenses).
+and reopened with another search config for every lane configuration. ``--rerank`` adds a ``fusion+<reranker>``
+row per reranker on LoCoMo and HotpotQA (fused search, then ``rerank=True``); ``llm`` and ``cross_encoder`` run only
+when a model is given. The data is not shipped (licenses).
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ CONFIGS: dict[str, dict[str, float]] = {
     "bm25": {"vector": 0.0, "bm25": 1.0, "graph": 0.0},
     "graph": {"vector": 0.0, "bm25": 0.0, "graph": 1.0},
 }
+RERANKERS: dict[str, dict[str, Any]] = {}  # "fusion+<name>" -> the reranker config section (from --rerank)
 METAQA_TARGETS = {1: 0.97, 2: 0.90, 3: 0.75}
 LOCOMO_KS = (5, 10, 20)
 LOCOMO_CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop"}
@@ -50,7 +54,8 @@ def open_memory(path: Path, config: str) -> Memory:
     return Memory.from_config(
         {
             "graph_store": {"provider": "embedded", "config": {"path": str(path)}},
-            "search": {"weights": CONFIGS[config]},
+            "search": {"weights": CONFIGS.get(config, CONFIGS["fusion"])},
+            "reranker": RERANKERS.get(config),
         }
     )
 
@@ -58,7 +63,7 @@ def open_memory(path: Path, config: str) -> Memory:
 def lane_results(hits: dict[str, Any], config: str) -> list[dict[str, Any]]:
     """The ranked results a config stands for: all of them for fusion, else only those its one lane found."""
     results: list[dict[str, Any]] = hits["results"]
-    if config == "fusion":
+    if config == "fusion" or config in RERANKERS:
         return results
     return [r for r in results if config in r.get("lanes", [])]
 
@@ -97,7 +102,7 @@ def eval_locomo(path: Path, conversations: list[LocomoConversation], config: str
     per_cat: dict[int, dict[int, list[float]]] = {c: {k: [] for k in LOCOMO_KS} for c in LOCOMO_CATEGORIES}
     for conv in conversations:
         for q in conv.questions:
-            hits = m.search(q.question, user_id=conv.sample_id, limit=2 * max(LOCOMO_KS))
+            hits = m.search(q.question, user_id=conv.sample_id, limit=2 * max(LOCOMO_KS), rerank=config in RERANKERS)
             ranked = dedupe(str(r.get("metadata", {}).get("dia_id", "")) for r in lane_results(hits, config))
             gold = set(q.evidence)
             for k in LOCOMO_KS:
@@ -132,7 +137,7 @@ def run_locomo(root: Path, workdir: Path, limit: int | None) -> dict[str, Any]:
         timings: dict[str, float] = {}
         memories = timed("ingest_s", timings, lambda p=path, i=infer: ingest_locomo(p, conversations, i))
         store: dict[str, Any] = {"memories_written": memories, "timings": timings, "configs": {}}
-        for config in CONFIGS:
+        for config in [*CONFIGS, *RERANKERS]:
             store["configs"][config] = timed(
                 f"search_{config}_s", timings, lambda p=path, c=config: eval_locomo(p, conversations, c)
             )
@@ -310,14 +315,14 @@ def run_hotpotqa(root: Path, workdir: Path, limit: int | None) -> dict[str, Any]
     timed("ingest_s", timings, ingest)
     result: dict[str, Any] = {"passages": len(data.passages), "questions": len(questions), "timings": timings}
     result["configs"] = {}
-    for config in CONFIGS:
+    for config in [*CONFIGS, *RERANKERS]:
 
         def evaluate(c: str = config) -> dict[str, float]:
             m = open_memory(path, c)
             r2: list[float] = []
             r5: list[float] = []
             for q in questions:
-                hits = m.search(q.question, user_id="hotpot", limit=5)
+                hits = m.search(q.question, user_id="hotpot", limit=5, rerank=c in RERANKERS)
                 titles = dedupe(str(r.get("metadata", {}).get("title", "")) for r in lane_results(hits, c))
                 gold = set(q.supporting)
                 r2.append(len(gold & set(titles[:2])) / len(gold))
@@ -360,7 +365,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=None, help="where stores go (default: a temp dir)")
     parser.add_argument("--reuse", action="store_true", help="MetaQA: reuse metaqa.db already in --workdir")
     parser.add_argument("--json", type=Path, default=None, help="write all figures here")
+    parser.add_argument("--rerank", default="", help="rerankers to score as extra rows: mmr,graph_distance,llm,...")
+    parser.add_argument("--cross-encoder", default=None, help="cross_encoder: a local cross-encoder model directory")
+    parser.add_argument("--rerank-llm", default=None, help="llm: an OpenAI-compatible chat model name")
+    parser.add_argument("--rerank-llm-base-url", default=None, help="llm: the server (default: OpenAI)")
     args = parser.parse_args(argv)
+    for name in (s.strip() for s in args.rerank.split(",") if s.strip()):
+        if name not in ("mmr", "graph_distance", "llm", "cross_encoder"):
+            parser.error(f"unknown reranker: {name!r}")
+        if name == "llm" and not args.rerank_llm:
+            print("skipping the llm reranker: no --rerank-llm model given")
+        elif name == "cross_encoder" and not args.cross_encoder:
+            print("skipping the cross_encoder reranker: no --cross-encoder directory given")
+        else:
+            settings: dict[str, Any] = {
+                "llm": {"llm": {"provider": "openai", "config": {"model": args.rerank_llm,
+                                                                 "base_url": args.rerank_llm_base_url}}},
+                "cross_encoder": {"model_path": args.cross_encoder},
+            }.get(name, {})  # fmt: skip
+            RERANKERS[f"fusion+{name}"] = {"provider": name, "config": settings}
     only = {s.strip() for s in args.only.split(",") if s.strip()}
     unknown = only - {"locomo", "metaqa", "hotpotqa"}
     if unknown:

@@ -88,9 +88,12 @@ def print_add(result: dict[str, Any]) -> None:
 def print_search(result: dict[str, Any]) -> None:
     if not result["results"]:
         click.echo("  (no memories found)")
+    if result.get("rerank", {}).get("error"):
+        click.echo(f"  ! {result['rerank']['error']}")
     for i, item in enumerate(result["results"], start=1):
         lanes = "+".join(item["lanes"])
-        click.echo(f"  {i:>2}. {item['score']:.3f}  {item['memory']}   [{lanes}]")
+        reranked = f"  rerank {item['rerank_score']:.3f}" if item.get("rerank_score") is not None else ""
+        click.echo(f"  {i:>2}. {item['score']:.3f}  {item['memory']}   [{lanes}]{reranked}")
     if result["relations"]:
         click.echo("  relations:")
         for r in result["relations"]:
@@ -176,6 +179,7 @@ def add(
 @click.option("--filters", help='JSON filter, e.g. \'{"category": "food"}\'.')
 @click.option("--threshold", type=float, help="Minimum cosine similarity.")
 @click.option("--as-of", help="ISO time: what was believed true then.")
+@click.option("--rerank", is_flag=True, help="Reorder with the reranker the --config file sets up.")
 @handle_errors
 def search(
     query: str,
@@ -186,6 +190,7 @@ def search(
     filters: str | None,
     threshold: float | None,
     as_of: str | None,
+    rerank: bool,
     **scope: Any,
 ) -> None:
     """Search memories and relations."""
@@ -196,6 +201,7 @@ def search(
             limit=limit,
             filters=_json_option("--filters", filters),
             threshold=threshold,
+            rerank=rerank,
             as_of=as_of,
         )
         _emit(result, as_json, print_search)

@@ -217,13 +217,87 @@ class LlmLangChain(_Strict):
 
 # Which model turns messages into facts. ``rules`` is the offline default (no model, no key).
 LlmConfig = Annotated[LlmRules | LlmOpenAI | LlmAzureOpenAI | LlmLangChain, Field(discriminator="provider")]
+# A real chat model (the llm reranker's own, where it should not use the extraction model).
+ChatLlmConfig = Annotated[LlmOpenAI | LlmAzureOpenAI | LlmLangChain, Field(discriminator="provider")]
 
-# Sections whose value is a union tagged by ``provider``: a missing provider means the default one, and the tag
-# pydantic puts in error locations is dropped (users know the key path only).
-_UNION_SECTIONS: dict[str, tuple[str, frozenset[str]]] = {
+
+class _RerankSettings(_Strict):
+    pool_factor: int = Field(
+        default=3, ge=1, le=20, description="the reranker reorders the best limit * pool_factor fused results"
+    )
+
+
+class MmrSettings(_RerankSettings):
+    lambda_mult: float = Field(
+        default=0.7, ge=0, le=1, description="weight of relevance against novelty: 1 keeps the fused order"
+    )
+
+
+class GraphDistanceSettings(_RerankSettings):
+    weight: float = Field(
+        default=0.5, ge=0, le=1, description="share of the score given to graph proximity; the rest is the fused score"
+    )
+    max_hops: int = Field(
+        default=2, ge=0, le=5, description="entities further from the query's entities count as unreachable"
+    )
+    fanout: int = Field(default=50, ge=1, description="relations followed per entity per hop, newest first")
+
+
+class LlmRerankSettings(_RerankSettings):
+    llm: ChatLlmConfig | None = Field(default=None, description="a chat model of its own; default: the top-level llm")
+    max_chars: int = Field(default=500, ge=20, description="each candidate's text is cut to this length in the prompt")
+
+
+class CrossEncoderSettings(_RerankSettings):
+    model_path: str = Field(
+        description="directory with a BERT cross-encoder's config.json, tokenizer.json, model.safetensors"
+    )
+    batch_size: int = Field(default=16, ge=1, le=1024, description="query-memory pairs per forward pass")
+    max_seq_length: int | None = Field(
+        default=None, ge=2, description="tokens per pair, longest text cut first; default: the model's limit"
+    )
+
+
+class RerankMmr(_Strict):
+    """Maximal marginal relevance over memory embeddings: near-duplicates of what is already ranked drop."""
+
+    provider: Literal["mmr"]
+    config: MmrSettings = Field(default_factory=MmrSettings)
+
+
+class RerankGraphDistance(_Strict):
+    """Memories whose entities are few hops from the query's entities move up."""
+
+    provider: Literal["graph_distance"]
+    config: GraphDistanceSettings = Field(default_factory=GraphDistanceSettings)
+
+
+class RerankLlm(_Strict):
+    """One chat-model call orders the candidates."""
+
+    provider: Literal["llm"]
+    config: LlmRerankSettings = Field(default_factory=LlmRerankSettings)
+
+
+class RerankCrossEncoder(_Strict):
+    """A local BERT cross-encoder (e.g. ms-marco-MiniLM-L-6-v2) scores each query-memory pair, in numpy."""
+
+    provider: Literal["cross_encoder"]
+    config: CrossEncoderSettings
+
+
+# What ``search(..., rerank=True)`` applies to the fused results; none unless configured.
+RerankerConfig = Annotated[
+    RerankMmr | RerankGraphDistance | RerankLlm | RerankCrossEncoder, Field(discriminator="provider")
+]
+
+# Sections whose value is a union tagged by ``provider``: a missing provider means the default one (where there is
+# one), and the tag pydantic puts in error locations is dropped (users know the key path only).
+_UNION_SECTIONS: dict[str, tuple[str | None, frozenset[str]]] = {
     "graph_store": ("embedded", frozenset({"embedded", "neo4j"})),
     "embedder": ("local", frozenset({"local", "openai", "azure_openai", "langchain"})),
     "llm": ("rules", frozenset({"rules", "openai", "azure_openai", "langchain"})),
+    "reranker": (None, frozenset({"mmr", "graph_distance", "llm", "cross_encoder"})),
 }
 
 
@@ -264,6 +338,7 @@ class MemoryConfig(_Strict):
     llm: LlmConfig = Field(default_factory=LlmRules)
     search: SearchConfig = Field(default_factory=SearchConfig)
     reconcile: ReconcileConfig = Field(default_factory=ReconcileConfig)
+    reranker: RerankerConfig | None = Field(default=None, description="what search(..., rerank=True) applies")
     custom_prompt: str | None = Field(default=None, description="steers an LLM extractor; ignored by the rules")
     version: str = "v1"
 
@@ -276,19 +351,20 @@ class MemoryConfig(_Strict):
             raise ConfigError("config", f"expected a mapping, got {type(data).__name__}")
         for section, (default, _) in _UNION_SECTIONS.items():
             value = data.get(section)
-            if isinstance(value, dict) and "provider" not in value:  # a section without provider: the default one
-                data = {**data, section: {"provider": default, **value}}
+            if isinstance(value, dict) and "provider" not in value and default is not None:
+                data = {**data, section: {"provider": default, **value}}  # a section without provider: the default
         try:
             return cls.model_validate(data)
         except PydanticValidationError as exc:
             first = exc.errors()[0]
-            loc = [str(p) for p in first["loc"]]
-            tags = _UNION_SECTIONS.get(loc[0], ("", frozenset()))[1] if loc else frozenset()
-            if len(loc) > 1 and loc[1] in tags:
-                del loc[1]  # pydantic names the union member; users know the key path only
+            raw = [str(p) for p in first["loc"]]
+            # pydantic names the union member after a union-valued key (also a nested one, such as
+            # reranker.config.llm); users know the key path only.
+            no_tags: tuple[str | None, frozenset[str]] = (None, frozenset())
+            loc = [p for i, p in enumerate(raw) if not (i and p in _UNION_SECTIONS.get(raw[i - 1], no_tags)[1])]
             field = ".".join(loc) or "config"
             if first["type"] in ("union_tag_invalid", "union_tag_not_found"):
-                field = f"{loc[0]}.provider"
+                field = f"{field}.provider"
             if first["type"] == "extra_forbidden":
                 raise ConfigError(field, "unknown configuration key") from None
             raise ConfigError(field, f"{first['msg']} (got {first.get('input')!r})") from None

@@ -24,12 +24,13 @@ from graphmem.ingest.plan import derived_id, text_hash
 from graphmem.ingest.triples import triples_extraction
 from graphmem.models import HistoryEvent, MemoryRecord, Scope, utcnow
 from graphmem.providers.embed import Embedder
-from graphmem.providers.factory import make_chat_model, make_embedder, make_extractor, make_store
+from graphmem.providers.factory import make_chat_model, make_embedder, make_extractor, make_reranker, make_store
 from graphmem.providers.llm import ChatModel
 from graphmem.recall.explore import neighbors as _neighbors
 from graphmem.recall.explore import paths as _paths
 from graphmem.recall.explore import to_networkx as _to_networkx
 from graphmem.recall.filters import compile_filters, matches
+from graphmem.recall.rerank import Reranker
 from graphmem.recall.search import SearchRequest
 from graphmem.recall.search import search as _search
 from graphmem.stores.base import Store
@@ -80,6 +81,7 @@ class Memory:
         embedder: Embedder | None = None,
         extractor: Extractor | None = None,
         chat: ChatModel | None = None,
+        reranker: Reranker | None = None,
     ) -> None:
         self.config = config if isinstance(config, MemoryConfig) else MemoryConfig.parse(dict(config or {}))
         self.embedder = embedder or make_embedder(self.config.embedder)
@@ -87,6 +89,7 @@ class Memory:
         self.chat = chat or make_chat_model(self.config.llm)
         self.extractor = extractor or make_extractor(self.chat, self.config.custom_prompt)
         self._ingest = Ingestor(self.store, self.embedder, self.extractor, self.chat, self.config.reconcile)
+        self.reranker = reranker or make_reranker(self.config.reranker, self.chat)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Memory:
@@ -144,15 +147,24 @@ class Memory:
         """Hybrid search in scope: memories ranked by fused vector/BM25/graph lanes, plus the relations found.
 
         ``threshold`` is a minimum cosine similarity between the query and a memory. Only current facts are
-        returned unless ``as_of`` asks what was believed at a past time.
+        returned unless ``as_of`` asks what was believed at a past time. ``rerank=True`` reorders the best fused
+        results with the configured reranker: each result gains ``rerank_score`` and the answer a ``rerank``
+        entry (which reranker, how many candidates, and the error if it had to keep the fused order).
         """
         if not isinstance(query, str) or not query.strip():
             raise ValidationError("query", f"expected a non-empty string, got {query!r}")
         scope = make_scope(user_id, agent_id, run_id, required=True)
         if threshold is not None and (isinstance(threshold, bool) or not isinstance(threshold, int | float)):
             raise ValidationError("threshold", f"expected a number between -1 and 1, got {threshold!r}")
-        if rerank:
-            raise ValidationError("rerank", "no reranker is configured in this version; call with rerank=False")
+        if not isinstance(rerank, bool):
+            raise ValidationError("rerank", f"expected True or False, got {rerank!r}")
+        if rerank and self.reranker is None:
+            raise ValidationError(
+                "rerank",
+                "no reranker is configured: add a `reranker` section to the config, e.g. "
+                '{"reranker": {"provider": "mmr"}} (providers: mmr, graph_distance, llm, cross_encoder), '
+                "or call with rerank=False",
+            )
         request = SearchRequest(
             query=query,
             scope=scope,
@@ -161,7 +173,7 @@ class Memory:
             threshold=threshold,
             as_of=_as_of(as_of),
         )
-        return _search(self.store, self.embedder, self.config.search, request)
+        return _search(self.store, self.embedder, self.config.search, request, self.reranker if rerank else None)
 
     def get(
         self,

@@ -15,8 +15,13 @@ from pydantic import BaseModel
 
 from graphmem.ingest.reconcile import Reconciliation
 from graphmem.models import Extraction
+from graphmem.providers.rerank import RerankOrder
 
-SCHEMAS: dict[str, type[BaseModel]] = {"extraction": Extraction, "reconciliation": Reconciliation}
+SCHEMAS: dict[str, type[BaseModel]] = {
+    "extraction": Extraction,
+    "reconciliation": Reconciliation,
+    "rerank": RerankOrder,
+}
 
 
 def schema_text(model: type[BaseModel]) -> str:

@@ -1,4 +1,5 @@
-"""Build the configured store, embedder, chat model and extractor: the one place that maps provider names to classes.
+"""Build the configured store, embedder, chat model, extractor and reranker: the one place that maps provider
+names to classes.
 
 Remote and LangChain providers are imported inside the functions that build them, so the offline defaults never
 import the openai SDK or langchain-core.
@@ -21,13 +22,20 @@ from graphmem.config import (
     LlmOpenAI,
     Neo4jGraphStore,
     RemoteCallSettings,
+    RerankerConfig,
+    RerankGraphDistance,
+    RerankLlm,
+    RerankMmr,
 )
+from graphmem.errors import ConfigError
 from graphmem.ingest.extract import Extractor
 from graphmem.ingest.llm_extract import LlmExtractor
 from graphmem.ingest.rules import RuleExtractor
 from graphmem.providers.embed import Embedder
 from graphmem.providers.llm import ChatModel
 from graphmem.providers.local_minilm import LocalMiniLM
+from graphmem.providers.rerank import CrossEncoder
+from graphmem.recall.rerank import CrossEncoderReranker, GraphDistance, LlmReranker, Mmr, Reranker
 from graphmem.stores.base import Store
 from graphmem.stores.embedded import EmbeddedStore
 from graphmem.stores.neo4j import Neo4jStore
@@ -86,3 +94,26 @@ def make_store(cfg: GraphStoreConfig, dim: int) -> Store:
 def make_extractor(chat: ChatModel | None, custom_prompt: str | None) -> Extractor:
     """A chat model when one is configured (one extraction call per add), else the offline rules."""
     return LlmExtractor(chat, custom_prompt) if chat is not None else RuleExtractor()
+
+
+def make_reranker(cfg: RerankerConfig | None, chat: ChatModel | None) -> Reranker | None:
+    """The configured reranker, or None. The llm reranker uses its own chat model if given, else ``chat``."""
+    if cfg is None:
+        return None
+    if isinstance(cfg, RerankMmr):
+        return Mmr(cfg.config.lambda_mult, cfg.config.pool_factor)
+    if isinstance(cfg, RerankGraphDistance):
+        g = cfg.config
+        return GraphDistance(g.weight, g.max_hops, g.fanout, g.pool_factor)
+    if isinstance(cfg, RerankLlm):
+        model = make_chat_model(cfg.config.llm) if cfg.config.llm is not None else chat
+        if model is None:
+            raise ConfigError(
+                "reranker.config.llm",
+                "the llm reranker needs a chat model: configure the top-level llm (openai, azure_openai, langchain) "
+                "or give the reranker its own as reranker.config.llm",
+            )
+        return LlmReranker(model, cfg.config.max_chars, cfg.config.pool_factor)
+    c = cfg.config
+    encoder = CrossEncoder(c.model_path, batch_size=c.batch_size, max_seq_length=c.max_seq_length)
+    return CrossEncoderReranker(encoder, c.pool_factor)

@@ -1,4 +1,4 @@
-"""The read path of ``search`` (DESIGN §4): lanes within scope, weighted RRF, filters, threshold."""
+"""The read path of ``search`` (DESIGN §4): lanes within scope, weighted RRF, filters, threshold, rerank."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from graphmem.providers.embed import Embedder
 from graphmem.recall.filters import Filter, matches
 from graphmem.recall.fuse import normalized, rrf
 from graphmem.recall.graph import Reached, expand, link_entities, memory_ranking
+from graphmem.recall.rerank import Reranker, RerankInput, rerank
 from graphmem.recall.terms import query_terms
 from graphmem.stores.base import Store
 
@@ -28,7 +29,10 @@ class SearchRequest:
     as_of: datetime | None = None
 
 
-def search(store: Store, embedder: Embedder, cfg: SearchConfig, req: SearchRequest) -> dict[str, Any]:
+def search(
+    store: Store, embedder: Embedder, cfg: SearchConfig, req: SearchRequest, reranker: Reranker | None = None
+) -> dict[str, Any]:
+    """Fused results in scope; with a ``reranker``, the best ``limit * reranker.pool_factor`` reordered by it."""
     vector = embedder.embed([req.query])[0]
     pool = max(cfg.min_pool, req.limit * cfg.pool_factor)
     allowed = _allowed(store, req) if req.filters is not None else None
@@ -52,6 +56,7 @@ def search(store: Store, embedder: Embedder, cfg: SearchConfig, req: SearchReque
     records = {m.id: m for m in store.get_memories([f.id for f in fused])}
     similarity = store.similarity("memory", list(records), vector)
     results: list[dict[str, Any]] = []
+    keep = req.limit if reranker is None else req.limit * reranker.pool_factor
     for item in fused:
         record = records.get(item.id)
         if record is None or not _believed(record, req.as_of):
@@ -64,9 +69,13 @@ def search(store: Store, embedder: Embedder, cfg: SearchConfig, req: SearchReque
         result["similarity"] = round(sim, 6)
         result["lanes"] = sorted(item.ranks, key=lambda lane: item.ranks[lane])
         results.append(result)
-        if len(results) == req.limit:
+        if len(results) == keep:
             break
-    return {"results": results, "relations": _relations(store, req, vector, reached, cfg)}
+    out: dict[str, Any] = {"results": results, "relations": _relations(store, req, vector, reached, cfg)}
+    if reranker is not None:
+        given = RerankInput(store, req.scope, req.query, vector, cfg, req.as_of, results)
+        out["results"], out["rerank"] = rerank(reranker, given, req.limit)
+    return out
 
 
 def _allowed(store: Store, req: SearchRequest) -> set[str]:

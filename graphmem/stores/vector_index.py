@@ -1,15 +1,22 @@
-"""An in-memory exact vector index with scope masks, kept beside SQLite by the embedded store.
+"""The embedded store's in-memory vector index: rows partitioned by user, exact when small, IVF when large.
 
-Exact (a matrix product over the scope's rows) rather than approximate: at the embedded store's intended sizes a
-scan of float32 rows costs a few milliseconds and never loses a small tenant's neighbours, which an unfiltered ANN
-top-k followed by a scope filter would. Rows are appended in place; deleted rows are tombstoned and compacted when
-they pile up.
+Why this shape: every search is scoped, and nearly always by user. Keeping each user's rows in their own contiguous
+block makes a scoped search a matrix product over that block only, so its cost follows the tenant's size, not the
+store's, and a small tenant never loses neighbours to an unfiltered approximate top-k. A partition that outgrows
+``exact_limit`` rows becomes an inverted-file index (spherical k-means, about sqrt(n) lists, each list a
+contiguous block): a search scores the centroids and scans the nearest lists until ``probe_rows`` rows have been
+seen, so its cost stays bounded as the partition grows (sub-linear, not a scan). Reads without a user (agent- or
+run-only scopes) visit every partition.
+
+Deleted rows are tombstoned and a block is compacted when more than half of it is dead.
 """
 
 from __future__ import annotations
 
+import math
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import numpy as np
@@ -17,118 +24,254 @@ import numpy.typing as npt
 
 from graphmem.models import Scope
 
-_GROW = 1.5
+F32 = npt.NDArray[np.float32]
 G = TypeVar("G", bound=np.generic)
+_GROW = 1.5
+_KMEANS_ITERATIONS = 8
+_KMEANS_SAMPLE_PER_LIST = 40
+_SEED = 20261125  # fixed, so the same rows always cluster the same way
+
+
+class _Block:
+    """Contiguous rows: vectors plus the agent/run scope values and flags a search masks on."""
+
+    def __init__(self, dim: int) -> None:
+        self.vecs: F32 = np.zeros((0, dim), dtype=np.float32)
+        self.ids: list[str] = []
+        self.agents: npt.NDArray[np.object_] = np.zeros(0, dtype=object)
+        self.runs: npt.NDArray[np.object_] = np.zeros(0, dtype=object)
+        self.live = np.zeros(0, dtype=bool)
+        self.current = np.zeros(0, dtype=bool)
+        self.n = 0
+        self.dead = 0
+
+    def append(self, ident: str, vec: F32, agent: str, run: str, current: bool) -> int:
+        if self.n == self.vecs.shape[0]:
+            capacity = max(16, int(self.n * _GROW))
+            self.vecs = _resize(self.vecs, capacity)
+            self.agents, self.runs = _resize(self.agents, capacity), _resize(self.runs, capacity)
+            self.live, self.current = _resize(self.live, capacity), _resize(self.current, capacity)
+        row = self.n
+        self.vecs[row] = vec
+        self.ids.append(ident)
+        self.agents[row], self.runs[row] = agent, run
+        self.live[row], self.current[row] = True, current
+        self.n += 1
+        return row
+
+    def mask(self, agent: str | None, run: str | None, current_only: bool) -> npt.NDArray[np.bool_]:
+        mask = self.live[: self.n].copy()
+        if current_only:
+            mask &= self.current[: self.n]
+        if agent is not None:
+            mask &= self.agents[: self.n] == agent
+        if run is not None:
+            mask &= self.runs[: self.n] == run
+        return mask
+
+    def compacted(self) -> tuple[_Block, list[str]]:
+        """A copy without dead rows, and the ids it keeps (their rows are their positions)."""
+        keep = np.flatnonzero(self.live[: self.n])
+        block = _Block(self.vecs.shape[1])
+        block.vecs = self.vecs[keep].copy()
+        block.ids = [self.ids[r] for r in keep]
+        block.agents, block.runs = self.agents[keep].copy(), self.runs[keep].copy()
+        block.live, block.current = np.ones(keep.size, dtype=bool), self.current[keep].copy()
+        block.n = keep.size
+        return block, block.ids
+
+
+@dataclass
+class _Partition:
+    """One user's rows: a single flat block, or IVF lists (one block per centroid)."""
+
+    blocks: list[_Block]
+    centroids: F32 | None = None
+    trained_at: int = 0  # live rows when the lists were last built
+    where: dict[str, tuple[int, int]] = field(default_factory=dict)  # id -> (block, row)
+
+    def rows(self) -> Iterator[tuple[str, F32, str, str, bool]]:
+        for block in self.blocks:
+            for r in np.flatnonzero(block.live[: block.n]):
+                yield block.ids[r], block.vecs[r], block.agents[r], block.runs[r], bool(block.current[r])
 
 
 class VectorIndex:
     """Rows of (id, unit vector, scope, current?) searchable by dot product under a read scope."""
 
-    def __init__(self, dim: int) -> None:
+    def __init__(self, dim: int, exact_limit: int = 20_000, probe_rows: int = 8_192) -> None:
+        if exact_limit < 1 or probe_rows < 1:
+            raise ValueError("exact_limit and probe_rows must be positive")
         self.dim = dim
+        self.exact_limit = exact_limit
+        self.probe_rows = probe_rows
         self._lock = threading.RLock()
-        self._clear()
-
-    def _clear(self) -> None:
-        self._vecs: npt.NDArray[np.float32] = np.zeros((0, self.dim), dtype=np.float32)
-        self._n = 0
-        self._ids: list[str] = []
-        self._row: dict[str, int] = {}
-        self._scopes: list[npt.NDArray[np.object_]] = [np.zeros(0, dtype=object) for _ in range(3)]
-        self._live = np.zeros(0, dtype=bool)
-        self._current = np.zeros(0, dtype=bool)
+        self._parts: dict[str, _Partition] = {}
+        self._user: dict[str, str] = {}  # id -> partition key
 
     def __len__(self) -> int:
-        return len(self._row)
+        return len(self._user)
 
-    def reset(self, rows: Iterable[tuple[str, bytes | npt.NDArray[np.float32], Scope, bool]] = ()) -> None:
+    def reset(self, rows: Iterable[tuple[str, bytes | F32, Scope, bool]] = ()) -> None:
         with self._lock:
-            self._clear()
+            self._parts.clear()
+            self._user.clear()
             for ident, vec, scope, current in rows:
                 self.upsert(ident, vec, scope, current)
 
-    def upsert(self, ident: str, vec: bytes | npt.NDArray[np.float32], scope: Scope, current: bool = True) -> None:
+    def upsert(self, ident: str, vec: bytes | F32, scope: Scope, current: bool = True) -> None:
         array = np.frombuffer(vec, dtype=np.float32) if isinstance(vec, bytes) else np.asarray(vec, np.float32)
         if array.shape != (self.dim,):
             raise ValueError(f"vector for {ident!r} has shape {array.shape}, index expects ({self.dim},)")
+        user, agent, run = (value or "" for value in scope.key())
         with self._lock:
-            row = self._row.get(ident)
-            if row is None:
-                row = self._append_row()
-                self._ids.append(ident)
-                self._row[ident] = row
-            self._vecs[row] = array
-            for axis, value in enumerate(scope.key()):
-                self._scopes[axis][row] = value or ""
-            self._live[row] = True
-            self._current[row] = current
+            if ident in self._user:
+                self.remove(ident)
+            part = self._parts.get(user)
+            if part is None:
+                part = self._parts[user] = _Partition([_Block(self.dim)])
+            b = self._nearest_list(part, array)
+            part.where[ident] = (b, part.blocks[b].append(ident, array, agent, run, current))
+            self._user[ident] = user
 
     def set_current(self, ident: str, current: bool) -> None:
         with self._lock:
-            row = self._row.get(ident)
-            if row is not None:
-                self._current[row] = current
+            found = self._locate(ident)
+            if found is not None:
+                block, row = found
+                block.current[row] = current
 
     def remove(self, ident: str) -> None:
         with self._lock:
-            row = self._row.pop(ident, None)
-            if row is not None:
-                self._live[row] = False
-            if self._n > 1024 and len(self._row) < self._n // 2:
-                self._compact()
+            user = self._user.pop(ident, None)
+            if user is None:
+                return
+            part = self._parts[user]
+            b, row = part.where.pop(ident)
+            block = part.blocks[b]
+            block.live[row] = False
+            block.dead += 1
+            if block.n > 1024 and block.dead > block.n // 2:
+                part.blocks[b], kept = block.compacted()
+                part.where.update((kept_id, (b, r)) for r, kept_id in enumerate(kept))
+            if not part.where:
+                del self._parts[user]
 
-    def search(
-        self, query: npt.NDArray[np.float32], scope: Scope, k: int, current_only: bool
-    ) -> list[tuple[str, float]]:
+    def search(self, query: F32, scope: Scope, k: int, current_only: bool) -> list[tuple[str, float]]:
         """Top-k (id, cosine) among live rows visible under ``scope``; ties broken by id for stable order."""
+        if k <= 0:
+            return []
+        user, agent, run = scope.key()
+        q = np.asarray(query, dtype=np.float32)
+        hits: list[tuple[float, str]] = []
         with self._lock:
-            n = self._n
-            mask = self._live[:n].copy()
-            if current_only:
-                mask &= self._current[:n]
-            for axis, value in enumerate(scope.key()):
-                if value is not None:
-                    mask &= self._scopes[axis][:n] == value
-            rows = np.flatnonzero(mask)
-            if rows.size == 0 or k <= 0:
-                return []
-            scores = self._vecs[rows] @ np.asarray(query, dtype=np.float32)
-            ids = [self._ids[r] for r in rows]
-        top = np.argpartition(-scores, k - 1)[:k] if rows.size > k else np.arange(rows.size)
-        ranked = sorted(((float(scores[i]), ids[i]) for i in top), key=lambda t: (-t[0], t[1]))
-        return [(ident, score) for score, ident in ranked]
+            parts = [self._parts[user]] if user is not None and user in self._parts else []
+            if user is None:
+                parts = list(self._parts.values())
+            for part in parts:
+                self._maybe_train(part)
+                hits.extend(self._search_partition(part, q, k, agent, run, current_only))
+        hits.sort(key=lambda t: (-t[0], t[1]))
+        return [(ident, score) for score, ident in hits[:k]]
 
-    def scores(self, ids: Iterable[str], query: npt.NDArray[np.float32]) -> dict[str, float]:
+    def scores(self, ids: Iterable[str], query: F32) -> dict[str, float]:
         """Exact cosine for the given ids (those the index holds), whatever their scope or currency."""
         with self._lock:
-            known = [(ident, self._row[ident]) for ident in ids if ident in self._row]
+            known = [(ident, found) for ident in ids if (found := self._locate(ident)) is not None]
             if not known:
                 return {}
-            values = self._vecs[[row for _, row in known]] @ np.asarray(query, dtype=np.float32)
+            rows = np.stack([block.vecs[row] for _, (block, row) in known])
+        values = rows @ np.asarray(query, dtype=np.float32)
         return {ident: float(v) for (ident, _), v in zip(known, values, strict=True)}
 
-    def _append_row(self) -> int:
-        if self._n == self._vecs.shape[0]:
-            capacity = max(64, int(self._n * _GROW))
-            self._vecs = _resize(self._vecs, (capacity, self.dim))
-            self._scopes = [_resize(s, (capacity,)) for s in self._scopes]
-            self._live = _resize(self._live, (capacity,))
-            self._current = _resize(self._current, (capacity,))
-        self._n += 1
-        return self._n - 1
+    def ann_partitions(self) -> int:
+        """How many partitions are searched through IVF lists rather than exactly (for tests and benchmarks)."""
+        with self._lock:
+            return sum(1 for part in self._parts.values() if part.centroids is not None)
 
-    def _compact(self) -> None:
-        keep = np.flatnonzero(self._live[: self._n])
-        self._vecs = self._vecs[keep].copy()
-        self._scopes = [s[keep].copy() for s in self._scopes]
-        self._current = self._current[keep].copy()
-        self._live = np.ones(keep.size, dtype=bool)
-        self._ids = [self._ids[r] for r in keep]
-        self._row = {ident: i for i, ident in enumerate(self._ids)}
-        self._n = keep.size
+    # -- internals -------------------------------------------------------------------------------------------------
+    def _locate(self, ident: str) -> tuple[_Block, int] | None:
+        user = self._user.get(ident)
+        if user is None:
+            return None
+        part = self._parts[user]
+        b, row = part.where[ident]
+        return part.blocks[b], row
+
+    @staticmethod
+    def _nearest_list(part: _Partition, vec: F32) -> int:
+        return 0 if part.centroids is None else int(np.argmax(part.centroids @ vec))
+
+    def _search_partition(
+        self, part: _Partition, q: F32, k: int, agent: str | None, run: str | None, current_only: bool
+    ) -> list[tuple[float, str]]:
+        """Every block of a flat partition; for IVF, the nearest lists until ``probe_rows`` rows were seen and at
+        least k of them passed the agent/run/currency mask (a narrow filter makes it probe further)."""
+        order = range(len(part.blocks)) if part.centroids is None else np.argsort(-(part.centroids @ q), kind="stable")
+        hits: list[tuple[float, str]] = []
+        seen = visible = 0
+        for b in order:
+            block = part.blocks[int(b)]
+            mask = block.mask(agent, run, current_only)
+            hits.extend(_top(block, q, k, mask))
+            seen += block.n
+            visible += int(mask.sum())
+            if part.centroids is not None and seen >= self.probe_rows and visible >= k:
+                break
+        return hits
+
+    def _maybe_train(self, part: _Partition) -> None:
+        """(Re)build IVF lists once a partition passes ``exact_limit`` and again each time it doubles."""
+        live = len(part.where)
+        if live <= self.exact_limit or (part.centroids is not None and live < 2 * part.trained_at):
+            return
+        ids, vecs, agents, runs, current = zip(*part.rows(), strict=True)
+        matrix = np.stack(vecs)
+        centroids = _spherical_kmeans(matrix, max(2, round(math.sqrt(live))))
+        assignment = _assign(matrix, centroids)
+        blocks = [_Block(self.dim) for _ in range(centroids.shape[0])]
+        where: dict[str, tuple[int, int]] = {}
+        for i, b in enumerate(assignment.tolist()):
+            where[ids[i]] = (b, blocks[b].append(ids[i], matrix[i], agents[i], runs[i], current[i]))
+        part.blocks, part.centroids, part.where, part.trained_at = blocks, centroids, where, live
 
 
-def _resize(array: npt.NDArray[G], shape: tuple[int, ...]) -> npt.NDArray[G]:
-    grown = np.zeros(shape, dtype=array.dtype)
+def _top(block: _Block, q: F32, k: int, mask: npt.NDArray[np.bool_]) -> list[tuple[float, str]]:
+    rows = np.flatnonzero(mask)
+    if rows.size == 0:
+        return []
+    scores = block.vecs[: block.n] @ q  # the contiguous prefix, no gather; then keep the visible rows
+    if rows.size < block.n:
+        scores = scores[rows]
+    top = np.argpartition(-scores, k - 1)[:k] if rows.size > k else np.arange(rows.size)
+    return [(float(scores[i]), block.ids[rows[i]]) for i in top]
+
+
+def _spherical_kmeans(matrix: F32, n_lists: int) -> F32:
+    """Unit-norm centroids from a seeded sample: cosine k-means, empty lists re-seeded from sample rows."""
+    rng = np.random.default_rng(_SEED)
+    sample_size = min(matrix.shape[0], n_lists * _KMEANS_SAMPLE_PER_LIST)
+    sample = matrix[np.sort(rng.choice(matrix.shape[0], sample_size, replace=False))]
+    centroids = sample[rng.choice(sample_size, n_lists, replace=False)].copy()
+    for _ in range(_KMEANS_ITERATIONS):
+        labels = _assign(sample, centroids)
+        sums = np.zeros_like(centroids)
+        np.add.at(sums, labels, sample)
+        counts = np.bincount(labels, minlength=n_lists)
+        empty = np.flatnonzero(counts == 0)
+        sums[empty] = sample[rng.choice(sample_size, empty.size, replace=False)]
+        norms = np.linalg.norm(sums, axis=1, keepdims=True)
+        centroids = (sums / np.maximum(norms, 1e-12)).astype(np.float32)
+    return np.asarray(centroids, dtype=np.float32)
+
+
+def _assign(matrix: F32, centroids: F32, chunk: int = 16_384) -> npt.NDArray[np.intp]:
+    return np.concatenate(
+        [np.argmax(matrix[i : i + chunk] @ centroids.T, axis=1) for i in range(0, matrix.shape[0], chunk)]
+    )
+
+
+def _resize(array: npt.NDArray[G], rows: int) -> npt.NDArray[G]:
+    grown = np.zeros((rows, *array.shape[1:]), dtype=array.dtype)
     grown[: array.shape[0]] = array
     return grown

@@ -81,3 +81,16 @@ def test_paths_export_and_import(run, tmp_path: Path) -> None:  # type: ignore[n
     summary = json.loads(run("import", str(dump), "--json", store_path=other))
     assert summary["episodes"] == 1 and summary["failed"] == 1 and summary["errors"][0]["line"] == 2
     assert "Alice -MET-> Bob" in run("search", "Alice", "--user", "u", store_path=other)
+
+
+def test_search_rerank_uses_the_configured_reranker(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    for text in ("I love hiking in the Alps", "I really love hiking in the Alps", "My dog hates hiking"):
+        run("add", text, "--user", "u", "--no-infer")
+    assert "rerank: no reranker is configured" in run("search", "hiking", "--user", "u", "--rerank", ok=False)
+    config = tmp_path / "mmr.yaml"
+    config.write_text("reranker:\n  provider: mmr\n  config:\n    lambda_mult: 0.3\n")
+    found = json.loads(run("search", "hiking Alps", "--user", "u", "--rerank", "--config", str(config), "--json"))
+    assert found["rerank"]["reranker"] == "mmr"
+    assert [r["memory"] for r in found["results"]][:2] == ["I love hiking in the Alps", "My dog hates hiking"]
+    human = run("search", "hiking Alps", "--user", "u", "--rerank", "--config", str(config))
+    assert "rerank " in human.splitlines()[0]

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from graphmem.errors import ConfigError
-from graphmem.providers import local_minilm
+from graphmem.providers import bert, local_minilm
 from graphmem.providers.embed import Embedder
 from graphmem.providers.local_minilm import LocalMiniLM
 
@@ -158,7 +158,7 @@ def test_concurrent_first_use_from_threads() -> None:
 
 def test_batches_cover_every_text_and_split_off_long_outliers() -> None:
     lengths = np.array([5, 256, 7, 6, 40, 41, 12] * 10, dtype=np.intp)
-    batches = list(local_minilm._batches(lengths, 32))
+    batches = list(bert.length_batches(lengths, 32))
     assert sorted(np.concatenate(batches).tolist()) == list(range(len(lengths)))
     assert all(1 <= len(b) <= 32 for b in batches)
     # The ten 256-token texts form their own batch instead of padding short texts to 256.

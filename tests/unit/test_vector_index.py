@@ -42,3 +42,73 @@ def test_ties_break_by_id() -> None:
     for ident in ("b", "a", "c"):
         index.upsert(ident, unit(1, 0), Scope(user_id="u"))
     assert [i for i, _ in index.search(unit(1, 0), Scope(user_id="u"), 2, current_only=True)] == ["a", "b"]
+
+
+def clustered(rng: np.random.Generator, n: int, dim: int = 32, clusters: int = 40) -> np.ndarray:
+    """Unit vectors around a few dozen centres: the shape real embeddings have, which IVF relies on."""
+    centres = rng.normal(size=(clusters, dim))
+    rows = centres[rng.integers(0, clusters, n)] + 0.35 * rng.normal(size=(n, dim))
+    return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+
+
+def brute_force(vectors: np.ndarray, ids: list[str], query: np.ndarray, k: int) -> list[str]:
+    order = np.argsort(-(vectors @ query), kind="stable")[:k]
+    return [ids[i] for i in order]
+
+
+def test_a_large_partition_is_searched_through_ivf_lists_with_high_recall() -> None:
+    rng = np.random.default_rng(1)
+    index = VectorIndex(32, exact_limit=1000, probe_rows=600)
+    vectors = clustered(rng, 4000)
+    ids = [f"m{i}" for i in range(4000)]
+    for ident, vec in zip(ids, vectors, strict=True):
+        index.upsert(ident, vec, Scope(user_id="big"))
+    small = clustered(rng, 50)
+    for i, vec in enumerate(small):
+        index.upsert(f"s{i}", vec, Scope(user_id="small"))
+    queries = clustered(rng, 50)
+    found = [index.search(q, Scope(user_id="big"), 10, current_only=True) for q in queries]
+    assert index.ann_partitions() == 1  # only the big tenant; the small one stays exact
+    recall = np.mean(
+        [
+            len({i for i, _ in hits} & set(brute_force(vectors, ids, q, 10))) / 10
+            for q, hits in zip(queries, found, strict=True)
+        ]
+    )
+    assert recall >= 0.9
+    assert all(i.startswith("m") for hits in found for i, _ in hits)
+    # The small tenant is exact and never sees the big one's rows.
+    small_ids = [f"s{i}" for i in range(50)]
+    for q in queries[:10]:
+        assert [i for i, _ in index.search(q, Scope(user_id="small"), 5, True)] == brute_force(small, small_ids, q, 5)
+
+
+def test_ivf_probes_further_when_a_narrow_filter_leaves_too_few_rows() -> None:
+    rng = np.random.default_rng(2)
+    index = VectorIndex(32, exact_limit=500, probe_rows=100)
+    vectors = clustered(rng, 2000)
+    for i, vec in enumerate(vectors):
+        index.upsert(f"m{i}", vec, Scope(user_id="u", agent_id="rare" if i % 200 == 0 else "common"))
+    hits = index.search(vectors[1], Scope(user_id="u", agent_id="rare"), 10, current_only=True)
+    assert sorted(i for i, _ in hits) == sorted(f"m{i}" for i in range(0, 2000, 200))
+
+
+def test_ivf_partition_keeps_updates_removals_and_currency() -> None:
+    rng = np.random.default_rng(3)
+    index = VectorIndex(32, exact_limit=300, probe_rows=100)
+    vectors = clustered(rng, 1000)
+    for i, vec in enumerate(vectors):
+        index.upsert(f"m{i}", vec, Scope(user_id="u"))
+    assert [i for i, _ in index.search(vectors[7], Scope(user_id="u"), 1, True)] == ["m7"]
+    assert index.ann_partitions() == 1
+    index.set_current("m7", False)
+    assert "m7" not in {i for i, _ in index.search(vectors[7], Scope(user_id="u"), 5, True)}
+    assert [i for i, _ in index.search(vectors[7], Scope(user_id="u"), 1, False)] == ["m7"]
+    index.remove("m7")
+    assert "m7" not in {i for i, _ in index.search(vectors[7], Scope(user_id="u"), 5, False)}
+    index.upsert("m8", vectors[9], Scope(user_id="u"))  # a new vector for an existing id moves it
+    top = index.search(vectors[9], Scope(user_id="u"), 2, True)
+    assert {i for i, _ in top} == {"m8", "m9"} and len(index) == 999
+    for i in range(1000, 2100):  # doubling the partition rebuilds the lists; everything stays findable
+        index.upsert(f"m{i}", vectors[i % 1000], Scope(user_id="u"))
+    assert {i for i, _ in index.search(vectors[3], Scope(user_id="u"), 2, True)} == {"m3", "m1003"}
