@@ -315,7 +315,11 @@ class SearchConfig(_Strict):
     rrf_k: int = Field(default=60, ge=1, description="reciprocal-rank fusion constant; larger flattens ranks")
     pool_factor: int = Field(default=4, ge=1, description="each lane returns limit * pool_factor candidates")
     min_pool: int = Field(default=30, ge=1, description="lower bound on a lane's pool, so small limits still fuse")
-    hop_decay: float = Field(default=0.5, gt=0, le=1, description="score multiplier per extra hop")
+    hop_decay: float = Field(default=0.9, gt=0, le=1, description="score multiplier per extra hop")
+    beam: int = Field(default=100, ge=1, description="entities carried on to the next hop, strongest first")
+    relevance_power: float = Field(
+        default=1.0, ge=0, le=10, description="sharpens relation relevance: higher follows the query's types harder"
+    )
     entity_link_similarity: float = Field(
         default=0.55, ge=-1, le=1, description="query-to-entity-name cosine above which an entity seeds the graph"
     )

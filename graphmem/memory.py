@@ -30,6 +30,7 @@ from graphmem.recall.explore import neighbors as _neighbors
 from graphmem.recall.explore import paths as _paths
 from graphmem.recall.explore import to_networkx as _to_networkx
 from graphmem.recall.filters import compile_filters, matches
+from graphmem.recall.phrases import PhraseVectors
 from graphmem.recall.rerank import Reranker
 from graphmem.recall.search import SearchRequest
 from graphmem.recall.search import search as _search
@@ -90,6 +91,7 @@ class Memory:
         self.extractor = extractor or make_extractor(self.chat, self.config.custom_prompt)
         self._ingest = Ingestor(self.store, self.embedder, self.extractor, self.chat, self.config.reconcile)
         self.reranker = reranker or make_reranker(self.config.reranker, self.chat)
+        self._phrases = PhraseVectors(self.embedder)  # query words and relation-type phrases, embedded once each
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Memory:
@@ -173,7 +175,8 @@ class Memory:
             threshold=threshold,
             as_of=_as_of(as_of),
         )
-        return _search(self.store, self.embedder, self.config.search, request, self.reranker if rerank else None)
+        reranker = self.reranker if rerank else None
+        return _search(self.store, self.embedder, self.config.search, request, reranker, self._phrases)
 
     def get(
         self,

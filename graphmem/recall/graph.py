@@ -1,58 +1,164 @@
-"""The graph lane: link the query to entities, then walk their relations outward, scoring what is reached.
+"""The graph lane: link the query to entities, then walk their relations outward, steered by what the query asks.
 
-A relation's score is the strength of the entity it was reached from, times how close its fact sentence is to the
-query (so the walk prefers edges that are about the question), times ``hop_decay`` for every hop beyond the first.
+Relation-aware expansion. A path from a linked entity is scored by how much of the question it explains. Each
+content word of the query is matched against the relation types on the path: the best of the cosine between the
+word and the type phrase (``DIRECTED_BY`` -> "directed by") and a shared word stem ("director"/"directed"). A word
+explains a type as far as that match stands out above the word's mean match over the types met, and a path's
+coverage is the share of all the words' explainable signal that its best matches account for (1: every word's best
+type is on the path). Sentence-level similarity barely separates relation types ("who directed the films X starred
+in" is about as close to "starred actors" as to "directed by"); single words do. So that question prefers
+X -starred-> film -directed-> person (both words covered) over X -starred-> film alone, while "what did X star in"
+stops at the first hop (a second one explains nothing more). A relation whose own fact reads like the query
+(conversational facts) scores by that cosine when it is higher. Score = seed strength x max(coverage, fact
+cosine) ** ``relevance_power`` x ``hop_decay`` per hop beyond the first; each entity keeps its best path, and only
+the ``beam`` best entities go on to the next hop.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
 import numpy.typing as npt
 
 from graphmem.config import SearchConfig
+from graphmem.ingest.plan import type_phrase
 from graphmem.models import RelationRecord, Scope, normalize_name
+from graphmem.recall.phrases import PhraseVectors
 from graphmem.recall.terms import mentions_self, query_terms, words
 from graphmem.stores.base import Store
 
+_MIN_STEM = 4  # letters two word forms must share at the start to count as one stem
 _PARTIAL_LINK = 0.6  # strength of an entity only some of whose name words are in the query
+_CASE_ONLY = 0.5  # a whole name found only when case is ignored ("fall" for the film "Fall"): likely a plain word
+_FUZZY_BESIDE_EXACT = 0.5  # partial and embedding links count less once the query names an entity outright
+
+
+@dataclass
+class Linked:
+    seeds: dict[str, float] = field(default_factory=dict)  # entity id -> strength in (0, 1]
+    covered: set[str] = field(default_factory=set)  # query words inside the names matched in full
+
+
+def link(store: Store, scope: Scope, query: str, vector: npt.NDArray[np.float32], cfg: SearchConfig) -> Linked:
+    """Seeds for the walk, by name (whole names first: a name inside a longer matched name is not a seed), by
+    name-embedding similarity, and the user's own entity for first-person queries."""
+    linked = Linked()
+    query_words = words(query)
+    full: list[tuple[str, str, tuple[int, int]]] = []  # entity id, the name found, its span in the query words
+    partial: list[tuple[str, float, set[str]]] = []
+    for entity in store.get_entities([h[0] for h in store.text_search("entity", scope, query_terms(query), 25)]):
+        spans = [(name, s) for name in [entity.name, *entity.aliases] for s in _spans(words(name), query_words)]
+        if spans:
+            name, span = max(spans, key=lambda found: found[1][1] - found[1][0])
+            full.append((entity.id, name, span))
+            continue
+        for name in [entity.name, *entity.aliases]:
+            name_words = set(words(name))
+            shared = name_words & set(query_words)
+            if shared:
+                partial.append((entity.id, _PARTIAL_LINK * len(shared) / len(name_words), shared))
+    for entity_id, name, (start, end) in full:
+        inside_longer = any(s <= start and end <= e and (e - s) > (end - start) for _, _, (s, e) in full)
+        if inside_longer:
+            continue
+        if name in query:
+            linked.seeds[entity_id] = 1.0
+            if end - start > 1 or not name.islower():  # a lone lower-case word ("director") is still a word too
+                linked.covered.update(query_words[start:end])
+        else:  # probably a plain word that happens to name something: it still counts as a word of the question
+            linked.seeds[entity_id] = _CASE_ONLY
+    fuzzy = _FUZZY_BESIDE_EXACT if linked.seeds else 1.0
+    for entity_id, strength, shared in partial:
+        if not shared <= linked.covered:  # a word already explained by a whole name links nothing more
+            _offer(linked.seeds, entity_id, fuzzy * strength)
+    for entity_id, similarity in store.vector_search("entity", scope, vector, 10):
+        if similarity >= cfg.entity_link_similarity:
+            _offer(linked.seeds, entity_id, fuzzy * similarity)
+    if scope.user_id and mentions_self(query):
+        for entity in store.entities_named(scope, [normalize_name(scope.user_id)]):
+            _offer(linked.seeds, entity.id, 1.0)
+    return linked
 
 
 def link_entities(
     store: Store, scope: Scope, query: str, vector: npt.NDArray[np.float32], cfg: SearchConfig
 ) -> dict[str, float]:
     """Seeds for the walk: entity id -> strength in (0, 1]."""
-    seeds: dict[str, float] = {}
+    return link(store, scope, query, vector, cfg).seeds
 
-    def offer(entity_id: str, strength: float) -> None:
-        if strength > seeds.get(entity_id, 0.0):
-            seeds[entity_id] = strength
 
-    query_norm = f" {' '.join(words(query))} "
-    query_words = set(words(query))
-    hits = store.text_search("entity", scope, query_terms(query), 25)
-    for entity in store.get_entities([h[0] for h in hits]):
-        best = 0.0
-        for name in [entity.name, *entity.aliases]:
-            name_words = words(name)
-            if not name_words:
-                continue
-            if f" {' '.join(name_words)} " in query_norm:
-                best = 1.0
-                break
-            overlap = len(set(name_words) & query_words) / len(name_words)
-            best = max(best, _PARTIAL_LINK * overlap)
-        if best > 0:
-            offer(entity.id, best)
-    for entity_id, similarity in store.vector_search("entity", scope, vector, 10):
-        if similarity >= cfg.entity_link_similarity:
-            offer(entity_id, similarity)
-    if scope.user_id and mentions_self(query):
-        for entity in store.entities_named(scope, [normalize_name(scope.user_id)]):
-            offer(entity.id, 1.0)
-    return seeds
+def _offer(seeds: dict[str, float], entity_id: str, strength: float) -> None:
+    if strength > seeds.get(entity_id, 0.0):
+        seeds[entity_id] = strength
+
+
+def _spans(name: Sequence[str], text: Sequence[str]) -> list[tuple[int, int]]:
+    n = len(name)
+    if n == 0:
+        return []
+    return [(i, i + n) for i in range(len(text) - n + 1) if list(text[i : i + n]) == list(name)]
+
+
+class Relevance:
+    """Per-search matcher: query words against relation types, and the query against relation facts."""
+
+    def __init__(
+        self, store: Store, vector: npt.NDArray[np.float32], query_words: Sequence[str], phrases: PhraseVectors
+    ) -> None:
+        self.store = store
+        self.vector = vector
+        self.phrases = phrases
+        self.query_words = list(query_words)
+        self.words = phrases.matrix(self.query_words)
+        self._by_type: dict[str, npt.NDArray[np.float32]] = {}
+        self._mean = np.zeros(self.n_words, dtype=np.float32)
+        self._signal = 0.0
+
+    def explained(self, cover: npt.NDArray[np.float32]) -> float:
+        """Share of what the query's words can tell apart that a path's best matches (``cover``) account for."""
+        if self._signal <= 0.0:
+            return 0.0
+        return float(np.maximum(cover - self._mean, 0.0).sum()) / self._signal
+
+    @property
+    def n_words(self) -> int:
+        return int(self.words.shape[0])
+
+    def facts(self, edges: Sequence[RelationRecord]) -> dict[str, float]:
+        return self.store.similarity("relation", [e.id for e in edges], self.vector)
+
+    def type_match(self, edges: Sequence[RelationRecord]) -> dict[str, npt.NDArray[np.float32]]:
+        """Relation type -> cosine of each query word with the type phrase (clipped at 0)."""
+        new = sorted({e.type for e in edges} - set(self._by_type))
+        if new:
+            phrases = [type_phrase(t) for t in new]
+            sims = np.maximum(self.phrases.matrix(phrases) @ self.words.T, _shared_stems(phrases, self.query_words))
+            self._by_type.update({t: row.astype(np.float32) for t, row in zip(new, sims, strict=True)})
+            table = np.stack(list(self._by_type.values()))
+            # A word explains a relation as far as the type stands out among the types met so far: its cosine
+            # above the word's mean over them. A word close to every type alike ("films" in a film graph) has
+            # little to explain, so it cannot make a longer path look better.
+            self._mean = table.mean(axis=0)
+            self._signal = float(np.maximum(table.max(axis=0) - self._mean, 0.0).sum())
+        return self._by_type
+
+
+def _shared_stems(phrases: Sequence[str], query_words: Sequence[str]) -> npt.NDArray[np.float32]:
+    """Word-form overlap (phrase x word): the shared prefix over the longer word, when it is at least
+    ``_MIN_STEM`` letters ("director"/"directed" 0.75, "genres"/"genre" 0.83). Embeddings of single words miss
+    such pairs surprisingly often; a shared stem is plain evidence."""
+    out = np.zeros((len(phrases), len(query_words)), dtype=np.float32)
+    for i, phrase in enumerate(phrases):
+        for j, word in enumerate(query_words):
+            for part in phrase.split():
+                n = len(os.path.commonprefix([part, word]))  # noqa: RUF071 (letters, not paths)
+                if n >= _MIN_STEM:
+                    out[i, j] = max(out[i, j], n / max(len(part), len(word)))
+    return out
 
 
 @dataclass
@@ -66,34 +172,49 @@ def expand(
     store: Store,
     scope: Scope,
     seeds: dict[str, float],
-    vector: npt.NDArray[np.float32],
+    relevance: Relevance,
     cfg: SearchConfig,
     as_of: datetime | None = None,
 ) -> list[Reached]:
-    """Breadth-first walk, both directions, ``cfg.max_hops`` deep and ``cfg.fanout`` edges per entity per hop."""
-    reached: dict[str, Reached] = {}
-    strength = dict(seeds)
-    frontier = dict(seeds)
+    """Walk both directions, ``cfg.max_hops`` deep, ``cfg.fanout`` edges per entity and ``cfg.beam`` entities per
+    hop, then score every relation met by the path that reached it (best first).
+
+    Coverage is measured against every relation type the walk met, which is known only at the end; during the walk
+    paths are ranked (for the beam) by their words' plain mean match instead.
+    """
+    met: dict[str, tuple[float, RelationRecord, float, npt.NDArray[np.float32], int]] = {}  # id -> best path
+    nothing = np.zeros(relevance.n_words, dtype=np.float32)
+    best = dict(seeds)  # entity -> best walk score of a path reaching it (a seed: its strength)
+    frontier = {entity: (strength, nothing) for entity, strength in seeds.items()}
+    facts: dict[str, float] = {}
     for hop in range(1, cfg.max_hops + 1):
         if not frontier:
             break
         edges = store.edges(scope, list(frontier), cfg.fanout, as_of)
-        similarity = store.similarity("relation", [e.id for e in edges], vector)
-        following: dict[str, float] = {}
+        facts.update(relevance.facts(edges))
+        types = relevance.type_match(edges)
+        decay = cfg.hop_decay ** (hop - 1)
+        following: dict[str, tuple[float, float, npt.NDArray[np.float32]]] = {}
         for edge in edges:
-            relevance = 0.5 + 0.5 * max(0.0, similarity.get(edge.id, 0.0))
             for here, there in ((edge.source_id, edge.target_id), (edge.target_id, edge.source_id)):
-                if here not in frontier:
+                state = frontier.get(here)
+                if state is None:
                     continue
-                score = frontier[here] * relevance
-                if edge.id not in reached or score > reached[edge.id].score:
-                    reached[edge.id] = Reached(edge, score, hop)
-                onward = score * cfg.hop_decay
-                if onward > strength.get(there, 0.0):
-                    strength[there] = onward
-                    following[there] = onward
-        frontier = following
-    return sorted(reached.values(), key=lambda r: (-r.score, r.hops, r.relation.id))
+                strength, covered = state
+                cover = np.maximum(covered, types[edge.type])
+                walk = strength * max(float(cover.mean()) if cover.size else 0.0, facts.get(edge.id, 0.0)) * decay
+                if edge.id not in met or walk > met[edge.id][0]:
+                    met[edge.id] = (walk, edge, strength, cover, hop)
+                if walk > best.get(there, 0.0):
+                    best[there] = walk
+                    following[there] = (walk, strength, cover)
+        ranked = sorted(following.items(), key=lambda kv: (-kv[1][0], kv[0]))[: cfg.beam]
+        frontier = {entity: (strength, cover) for entity, (_, strength, cover) in ranked}
+    reached = []
+    for _, edge, strength, cover, hop in met.values():
+        fit = max(relevance.explained(cover), facts.get(edge.id, 0.0), 0.0)
+        reached.append(Reached(edge, strength * fit**cfg.relevance_power * cfg.hop_decay ** (hop - 1), hop))
+    return sorted(reached, key=lambda r: (-r.score, r.hops, r.relation.id))
 
 
 def memory_ranking(

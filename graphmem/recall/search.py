@@ -13,7 +13,8 @@ from graphmem.models import MemoryRecord, Scope
 from graphmem.providers.embed import Embedder
 from graphmem.recall.filters import Filter, matches
 from graphmem.recall.fuse import normalized, rrf
-from graphmem.recall.graph import Reached, expand, link_entities, memory_ranking
+from graphmem.recall.graph import Linked, Reached, Relevance, expand, link, memory_ranking
+from graphmem.recall.phrases import PhraseVectors
 from graphmem.recall.rerank import Reranker, RerankInput, rerank
 from graphmem.recall.terms import query_terms
 from graphmem.stores.base import Store
@@ -30,7 +31,12 @@ class SearchRequest:
 
 
 def search(
-    store: Store, embedder: Embedder, cfg: SearchConfig, req: SearchRequest, reranker: Reranker | None = None
+    store: Store,
+    embedder: Embedder,
+    cfg: SearchConfig,
+    req: SearchRequest,
+    reranker: Reranker | None = None,
+    phrases: PhraseVectors | None = None,
 ) -> dict[str, Any]:
     """Fused results in scope; with a ``reranker``, the best ``limit * reranker.pool_factor`` reordered by it."""
     vector = embedder.embed([req.query])[0]
@@ -46,8 +52,13 @@ def search(
         lanes["vector"] = [i for i, _ in store.vector_search("memory", req.scope, vector, pool, req.as_of)]
     bm25_pool = pool if allowed is None else pool * 4
     lanes["bm25"] = [i for i, _ in store.text_search("memory", req.scope, query_terms(req.query), bm25_pool, req.as_of)]
-    seeds = link_entities(store, req.scope, req.query, vector, cfg) if cfg.max_hops >= 0 else {}
-    reached = expand(store, req.scope, seeds, vector, cfg, req.as_of) if seeds else []
+    linked = link(store, req.scope, req.query, vector, cfg) if cfg.max_hops >= 0 else Linked()
+    seeds = linked.seeds
+    reached: list[Reached] = []
+    if seeds:
+        asked = [w for w in query_terms(req.query) if w not in linked.covered]  # the names say who, not what
+        relevance = Relevance(store, vector, asked, phrases or PhraseVectors(embedder))
+        reached = expand(store, req.scope, seeds, relevance, cfg, req.as_of)
     lanes["graph"] = memory_ranking(store, req.scope, seeds, reached, pool if allowed is None else pool * 4)
     if allowed is not None:
         lanes = {lane: [i for i in ids if i in allowed] for lane, ids in lanes.items()}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from graphmem import Memory
 
@@ -132,3 +133,47 @@ def test_deleted_memory_and_its_relations_leave_search(memory: Memory) -> None:
         memory.delete(item["id"])
     out = memory.search("Erin boat", user_id="u")
     assert out == {"results": [], "relations": []}
+
+
+FILM_GRAPH = [
+    ("Nightfall", "STARRED_ACTORS", "Ada Park"),
+    ("Nightfall", "DIRECTED_BY", "Ray Cole"),
+    ("Nightfall", "HAS_GENRE", "Thriller"),
+    ("Dawn Patrol", "STARRED_ACTORS", "Ada Park"),
+    ("Dawn Patrol", "DIRECTED_BY", "Mia Stone"),
+    ("Dawn Patrol", "HAS_GENRE", "Drama"),
+    ("Dawn Patrol", "STARRED_ACTORS", "Leo Grant"),
+    ("Harbor Lights", "STARRED_ACTORS", "Leo Grant"),
+    ("Harbor Lights", "DIRECTED_BY", "Ray Cole"),
+]
+
+
+def _answer_entities(out: dict[str, Any], topic: str) -> list[str]:
+    names: list[str] = []
+    for r in out["relations"]:
+        for name in (r["source"], r["destination"]):
+            if name != topic and name not in names:
+                names.append(name)
+    return names
+
+
+def test_the_walk_follows_the_relation_types_the_question_names(memory: Memory) -> None:
+    memory.add_triples(FILM_GRAPH, user_id="kb")
+    two_hop = memory.search("who directed the films Ada Park starred in", user_id="kb")
+    ranked = [(r["relationship"], r["hops"]) for r in two_hop["relations"]]
+    # Both directors of her films come before anything the question does not ask about (genres, co-stars).
+    directed = [i for i, (t, h) in enumerate(ranked) if t == "DIRECTED_BY" and h == 2]
+    others = [i for i, (t, h) in enumerate(ranked) if t in ("HAS_GENRE",) or (t == "STARRED_ACTORS" and h == 2)]
+    assert len(directed) == 2 and others and max(directed) < min(others)
+    assert {"Ray Cole", "Mia Stone"} <= set(_answer_entities(two_hop, "Ada Park")[:4])
+
+    one_hop = memory.search("what films did Ada Park star in", user_id="kb")
+    first = one_hop["relations"][:2]
+    assert {(r["relationship"], r["hops"]) for r in first} == {("STARRED_ACTORS", 1)}
+    assert set(_answer_entities(one_hop, "Ada Park")[:2]) == {"Dawn Patrol", "Nightfall"}
+
+
+def test_a_name_inside_a_longer_linked_name_is_not_a_seed(memory: Memory) -> None:
+    memory.add_triples([("Harbor Lights", "DIRECTED_BY", "Ray Cole"), ("Harbor", "LOCATED_IN", "Oslo")], user_id="kb")
+    out = memory.search("who directed Harbor Lights", user_id="kb")
+    assert [(r["source"], r["relationship"]) for r in out["relations"]] == [("Harbor Lights", "DIRECTED_BY")]

@@ -1,0 +1,43 @@
+"""The pieces of relation-aware expansion that need no store: phrase caching and word-stem matching."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from graphmem.recall.graph import _shared_stems
+from graphmem.recall.phrases import PhraseVectors
+
+
+class CountingEmbedder:
+    name = "counting"
+    dim = 4
+
+    def __init__(self) -> None:
+        self.seen: list[list[str]] = []
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        self.seen.append(list(texts))
+        rows = np.array([[len(t), t.count("e"), 1.0, 0.0] for t in texts], dtype=np.float32)
+        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def test_phrases_are_embedded_once_each_and_rows_follow_the_request() -> None:
+    embedder = CountingEmbedder()
+    phrases = PhraseVectors(embedder, capacity=3)
+    first = phrases.matrix(["directed by", "genre", "directed by"])
+    assert embedder.seen == [["directed by", "genre"]]
+    assert np.array_equal(first[0], first[2]) and not np.array_equal(first[0], first[1])
+    phrases.matrix(["genre", "written by"])
+    assert embedder.seen[-1] == ["written by"]
+    phrases.matrix(["year", "release"])  # capacity 3: the least recently used ("directed by") is evicted
+    phrases.matrix(["directed by"])
+    assert embedder.seen[-1] == ["directed by"]
+    assert phrases.matrix([]).shape == (0, 4)
+
+
+def test_shared_stems_link_word_forms_of_one_stem_only() -> None:
+    table = _shared_stems(["directed by", "has genre"], ["director", "genres", "dire", "film"])
+    assert table[0, 0] == 0.75  # "direct" of 8 letters
+    assert table[1, 1] == 5 / 6
+    assert table[0, 2] == 0.5  # four shared letters count over the longer word
+    assert table[0, 3] == table[1, 3] == 0.0 and table[1, 0] == 0.0  # under four shared letters: nothing
