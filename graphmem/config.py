@@ -302,17 +302,18 @@ _UNION_SECTIONS: dict[str, tuple[str | None, frozenset[str]]] = {
 
 
 class LaneWeights(_Strict):
-    """Weights of each lane in reciprocal-rank fusion; 0 turns a lane off."""
+    """Weights of each lane in reciprocal-rank fusion; 0 turns a lane off. Defaults chosen on LoCoMo and HotpotQA
+    (benchmarks/quality.py, README "Performance"): BM25 is the strongest single lane on conversational recall."""
 
-    vector: float = Field(default=1.0, ge=0)
+    vector: float = Field(default=0.7, ge=0)
     bm25: float = Field(default=1.0, ge=0)
-    graph: float = Field(default=1.0, ge=0)
+    graph: float = Field(default=0.3, ge=0)
 
 
 class SearchConfig(_Strict):
     max_hops: int = Field(default=2, ge=0, le=5, description="graph expansion depth from linked entities")
     fanout: int = Field(default=50, ge=1, description="edges followed per entity per hop, strongest first")
-    rrf_k: int = Field(default=60, ge=1, description="reciprocal-rank fusion constant; larger flattens ranks")
+    rrf_k: int = Field(default=10, ge=1, description="reciprocal-rank fusion constant; larger flattens ranks")
     pool_factor: int = Field(default=4, ge=1, description="each lane returns limit * pool_factor candidates")
     min_pool: int = Field(default=30, ge=1, description="lower bound on a lane's pool, so small limits still fuse")
     hop_decay: float = Field(default=0.9, gt=0, le=1, description="score multiplier per extra hop")
