@@ -315,6 +315,35 @@ def phase_search(
     }
 
 
+def query_plans(m: Memory, ds: Dataset) -> str:
+    """EXPLAIN every query one search in the largest scope sends (Neo4j): each query's plan operators, depth first,
+    and its seeks, scans and procedure calls, so a scan or a lost index shows at a glance."""
+    from graphmem.stores.neo4j import Neo4jStore
+
+    store = m.store
+    if not isinstance(store, Neo4jStore):
+        return "query plans: Neo4j only"
+    big = max(ds.users, key=lambda u: len(u.memories))
+    name = big.entities[0][0] if big.entities else "Alice"
+    text = f"What do I know about {name} and coffee?"
+    with store.trace_reads() as traced:
+        m.search(text, user_id=big.user_id)
+    lines = [f"==== query plans: one search in the largest scope ({big.user_id}, {len(big.memories)} memories): "
+             f"{text!r} ===="]  # fmt: skip
+    seen: set[str] = set()
+    for query, params in traced:
+        if query in seen:
+            continue
+        seen.add(query)
+        plan = store.explain(query, params)
+        lines.append(f"{query}: {' > '.join(op for op, _ in plan)}")
+        for op, details in plan:
+            if "Seek" in op or "Scan" in op or "CountStore" in op or op == "ProcedureCall":
+                lines.append(f"    {op}: {' '.join(details.split())[:150]}")
+    lines.append(f"{len(traced)} queries ({len(seen)} distinct) for one search")
+    return "\n".join(lines)
+
+
 def store_bytes(workdir: Path, size: int) -> int:
     base = workdir / f"speed-{size}.db"
     return sum(p.stat().st_size for p in (Path(f"{base}{s}") for s in ("", "-wal", "-shm")) if p.exists())
@@ -336,6 +365,8 @@ def run_one(backend: str, ds: Dataset, vectors: np.ndarray, args: argparse.Names
         res.figures["add"] = phase_add(m, ds, emb, args.adds, ds.seed)
         print(f"  [{backend} {size}] {args.queries} searches ...", flush=True)
         res.figures["search"] = phase_search(m, ds, emb, args.queries, ds.seed, args.profile, sink)
+        if args.plans:
+            print(query_plans(m, ds), flush=True)
         if backend == "embedded":
             m.close()
             res.figures["store_mb"] = store_bytes(workdir, size) / 1e6
@@ -540,6 +571,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", default=None, help="write every figure to this file")
     ap.add_argument("--profile", action="store_true", help="cProfile one add_triples call and 20 searches")
     ap.add_argument("--profile-out", default=None, help="write the profiles here (default: print them)")
+    ap.add_argument("--plans", action="store_true", help="print the plan of every query one search sends (Neo4j)")
     ap.add_argument("--workdir", default=None, help="embedded store directory (default: a temporary one)")
     ap.add_argument("--cache-dir", default=os.path.join(tempfile.gettempdir(), "graphmem-bench-cache"))
     args = ap.parse_args(argv)

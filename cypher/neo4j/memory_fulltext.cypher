@@ -1,11 +1,25 @@
-// $query is built from word tokens only (see recall/terms.py), each quoted: no user text reaches Lucene syntax.
-CALL db.index.fulltext.queryNodes('memory_text', $query) YIELD node AS x, score
-WHERE ($user_id IS NULL OR x.user_id = $user_id) AND ($agent_id IS NULL OR x.agent_id = $agent_id) AND ($run_id IS NULL OR x.run_id = $run_id)
-  AND CASE WHEN $as_of IS NULL
-    THEN x.expired_at IS NULL AND (x.invalid_at IS NULL OR x.invalid_at > $now)
-    ELSE x.created_at <= $as_of AND (x.expired_at IS NULL OR x.expired_at > $as_of)
-      AND (x.valid_at IS NULL OR x.valid_at <= $as_of) AND (x.invalid_at IS NULL OR x.invalid_at > $as_of)
-  END
-RETURN x.id AS id, score
-ORDER BY score DESC, id
-LIMIT $k
+// BM25 over memory text within the read scope. $query is built by the store from word tokens only (see
+// recall/terms.py), each quoted, plus one zero-boost phrase clause per set scope field (user_id:"..."^0): Lucene
+// itself keeps (a superset of) the scope's rows, so the cost follows the scope, not the whole index, and the
+// scores are the text's alone. Lucene hands over only its best $limit matches; the exact scope and time checks
+// run on those. `yielded` and `floor` (the lowest score handed over) let the caller prove the top $k complete
+// (fewer than $limit matches, or a k-th score above the floor), else it asks again with a larger $limit.
+CALL db.index.fulltext.queryNodes('memory_text_scoped', $query, {limit: $limit}) YIELD node, score
+WITH collect({x: node, score: score}) AS found
+CALL (found) {
+  UNWIND found AS f
+  WITH f.x AS x, f.score AS score
+  WHERE ($user_id IS NULL OR x.user_id = $user_id) AND ($agent_id IS NULL OR x.agent_id = $agent_id)
+    AND ($run_id IS NULL OR x.run_id = $run_id)
+    AND CASE WHEN $as_of IS NULL
+      THEN x.expired_at IS NULL AND (x.invalid_at IS NULL OR x.invalid_at > $now)
+      ELSE x.created_at <= $as_of AND (x.expired_at IS NULL OR x.expired_at > $as_of)
+        AND (x.valid_at IS NULL OR x.valid_at <= $as_of) AND (x.invalid_at IS NULL OR x.invalid_at > $as_of)
+    END
+  WITH x.id AS id, score
+  ORDER BY score DESC, id
+  LIMIT $k
+  RETURN collect([id, score]) AS hits
+}
+RETURN size(found) AS yielded, reduce(low = null, f IN found | CASE WHEN low IS NULL OR f.score < low
+  THEN f.score ELSE low END) AS floor, hits

@@ -8,7 +8,9 @@ deterministically; the decisions themselves are pure functions in ``plan`` and `
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +60,39 @@ log = logging.getLogger(__name__)
 MAX_CALLS = 2  # per add: extraction + reconciliation
 
 
+class _RecentVectors:
+    """Vectors of recently embedded short texts (entity names, relation-type phrases), least recently used out.
+
+    Bulk loads and many small adds repeat the same few relation-type phrases and common names ("Berlin",
+    "directed by") call after call; those are embedded once, not once per call. Long texts (facts) are not kept.
+    Rows are float32 (1.5 KB each for 384 dimensions), so the default bound holds about 6 MB.
+    """
+
+    def __init__(self, rows: int = 4096, max_chars: int = 100) -> None:
+        self.rows, self.max_chars = rows, max_chars
+        self._vectors: OrderedDict[str, np.ndarray[Any, np.dtype[np.float32]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_many(self, texts: list[str]) -> dict[str, list[float]]:
+        out: dict[str, list[float]] = {}
+        with self._lock:
+            for text in texts:
+                vector = self._vectors.get(text)
+                if vector is not None:
+                    self._vectors.move_to_end(text)
+                    out[text] = vector.tolist()
+        return out
+
+    def put_many(self, texts: list[str], matrix: np.ndarray[Any, np.dtype[np.float32]]) -> None:
+        with self._lock:
+            for text, vector in zip(texts, matrix, strict=True):
+                if len(text) <= self.max_chars:
+                    self._vectors[text] = vector.copy()
+                    self._vectors.move_to_end(text)
+            while len(self._vectors) > self.rows:
+                self._vectors.popitem(last=False)
+
+
 @dataclass
 class Ingestor:
     store: Store
@@ -65,6 +100,7 @@ class Ingestor:
     extractor: Extractor
     chat: ChatModel | None = None  # the reconciliation model; None: deterministic decisions only
     settings: ReconcileConfig = field(default_factory=ReconcileConfig)
+    _recent: _RecentVectors = field(default_factory=lambda: _RecentVectors(), init=False, repr=False)
 
     def add(
         self,
@@ -81,22 +117,25 @@ class Ingestor:
         return self.process(episode, infer=infer, prompt=prompt)
 
     def add_known(self, extraction: Extraction, scope: Scope, metadata: dict[str, Any], source: str) -> dict[str, Any]:
-        """Write an extraction the caller already has (``add_triples``): no extractor, same plan and transaction.
+        """Write an extraction the caller already has (``add_triples``): no extractor, same plan.
 
-        The episode keeps the input as one message line per triple, so the raw input is never lost.
+        The episode keeps the input as one message line per triple, so the raw input is never lost. With no model
+        call to survive, it is written in the plan's own transaction: one transaction per call, and a call that
+        fails leaves nothing behind (the caller still holds its input and gets the error).
         """
         lines = [f"{r.source} | {r.type} | {r.target}" for r in extraction.relations]
-        episode = Episode(id=str(uuid.uuid4()), scope=scope, messages=[Message(role="data", content="\\n".join(lines))],
+        episode = Episode(id=str(uuid.uuid4()), scope=scope, messages=[Message(role="data", content="\n".join(lines))],
                           metadata=metadata, created_at=utcnow(), source=source)  # fmt: skip
-        self.store.write_episode(episode)
         return self.process(episode, infer=False, prompt=None, known=extraction)
 
     def process(
         self, episode: Episode, infer: bool, prompt: str | None, known: Extraction | None = None
     ) -> dict[str, Any]:
-        """Extract and write a stored episode; safe to call again for the same episode (ids are derived)."""
+        """Extract and write a stored episode; safe to call again for the same episode (ids are derived). With
+        ``known`` data the episode is not stored yet: the plan's transaction writes it."""
         scope, messages, now = episode.scope, episode.messages, episode.created_at
-        context = ExtractionContext(speaker=self._speaker(scope), reference_time=now, prompt=prompt)
+        speaker = self._speaker(scope) if known is None else "User"  # known data: no extractor to tell who "I" is
+        context = ExtractionContext(speaker=speaker, reference_time=now, prompt=prompt)
         try:
             if known is not None:
                 extraction = known
@@ -113,7 +152,7 @@ class Ingestor:
         if scope.user_id and extraction.speaker:
             _alias_speaker(extraction, scope.user_id)
         d = draft(extraction, messages, by_type=known is not None)
-        duplicates = self.store.find_memories_by_hash(scope, [f.hash for f in d.facts])
+        duplicates = self.store.find_memories_by_hash(scope, [f.hash for f in d.facts]) if d.facts else {}
         resolved = resolve_entities(d, episode.id, self.store.find_entities(scope, _lookup_keys(d)))
         new_hashes = {f.hash for f in d.facts} - set(duplicates)
         vectors = self._embed(texts_to_embed(d, resolved, new_hashes))
@@ -121,7 +160,7 @@ class Ingestor:
         asking = known is None and self.chat is not None  # a model to ask, about extracted (not known) data
         if known is None:  # known triples merge by exact name only
             self._entity_candidates(d, resolved, scope, vectors, question)
-        existing = self.store.find_relations(scope, relation_keys(d, resolved))
+        existing = self.store.find_relations(scope, _stored_keys(d, resolved))
         changes = Changes()
         self._relation_conflicts(d, resolved, scope, existing, now, changes, question if asking else None)
         if asking:
@@ -134,6 +173,8 @@ class Ingestor:
         outcome = build_plan(episode=episode, d=d, resolved=resolved, duplicates=duplicates,
                              existing_relations=existing, vectors=vectors, metadata=episode.metadata, now=now,
                              changes=changes)  # fmt: skip
+        if known is not None:
+            outcome.plan.episode = episode  # written in the plan's transaction (see add_known)
         self.store.apply(outcome.plan)
         result: dict[str, Any] = {
             "results": outcome.results,
@@ -148,8 +189,15 @@ class Ingestor:
 
     # -- steps ------------------------------------------------------------------------------------------------------
     def _embed(self, texts: list[str]) -> Embeddings:
+        """Each distinct text embedded once, in one batch; short texts a recent add embedded come from the cache."""
         texts = list(dict.fromkeys(texts))
-        return Embeddings(dict(zip(texts, self.embedder.embed(texts).tolist(), strict=True)) if texts else {})
+        by_text = self._recent.get_many(texts)
+        missing = [t for t in texts if t not in by_text]
+        if missing:
+            matrix = np.asarray(self.embedder.embed(missing), dtype=np.float32)
+            by_text.update(zip(missing, matrix.tolist(), strict=True))
+            self._recent.put_many(missing, matrix)
+        return Embeddings(by_text)
 
     def _entity_candidates(
         self, d: Draft, resolved: Resolved, scope: Scope, vectors: Embeddings, question: Question
@@ -184,7 +232,9 @@ class Ingestor:
         """Exclusive types replace the subject's current relation of that type; other same-type pairs are asked
         (when there is someone to ask)."""
         keys = relation_keys(d, resolved)
-        sources = [k[0] for k in keys if k not in existing and (question is not None or exclusive(k[1]))]
+        new_ids = {resolved.ids[e.normalized] for e in resolved.new}  # entities about to be created have no edges
+        sources = [k[0] for k in keys if k not in existing and k[0] not in new_ids
+                   and (question is not None or exclusive(k[1]))]  # fmt: skip
         if not sources:
             return
         current = self.store.edges(scope, sources, per_entity=200)
@@ -317,6 +367,13 @@ def _alias_speaker(extraction: Extraction, user_id: str) -> None:
     for entity in extraction.entities:
         if normalize_name(entity.name) == key and user_id not in entity.aliases:
             entity.aliases.append(user_id)
+
+
+def _stored_keys(d: Draft, resolved: Resolved) -> list[tuple[str, str, str]]:
+    """Relation keys that may already be stored: both ends resolved to existing entities (a relation touching an
+    entity this add creates cannot exist yet), so a bulk load into a new region of the graph looks up nothing."""
+    new_ids = {resolved.ids[e.normalized] for e in resolved.new}
+    return [k for k in relation_keys(d, resolved) if k[0] not in new_ids and k[2] not in new_ids]
 
 
 def _lookup_keys(d: Draft) -> list[str]:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from graphmem.models import (
     EntityRecord,
@@ -29,10 +30,17 @@ from graphmem.models import (
 from graphmem.stores.base import Invalidation, RelationUpdate, WritePlan
 
 _NAMESPACE = uuid.UUID("6f1c52a4-6b8e-4b8e-9a53-0b6f8f3c2d11")
+_NAMESPACE_BYTES = _NAMESPACE.bytes
 
 
 def derived_id(episode_id: str, *parts: str) -> str:
-    return str(uuid.uuid5(_NAMESPACE, "\x1f".join((episode_id, *parts))))
+    """``str(uuid.uuid5(_NAMESPACE, "\\x1f".join((episode_id, *parts))))``, computed without the UUID object (a bulk
+    load derives one per relation and entity): SHA-1 of namespace and name, version 5 and RFC 4122 variant bits."""
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + "\x1f".join((episode_id, *parts)).encode("utf-8")).digest())
+    digest[6] = (digest[6] & 0x0F) | 0x50
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    x = digest[:16].hex()
+    return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
 
 
 def text_hash(text: str) -> str:
@@ -88,18 +96,25 @@ def draft(extraction: Extraction, messages: list[Message], by_type: bool = False
     """``by_type`` embeds relations by their type phrase (bulk-loaded triples: one text per type, not per
     triple); otherwise by their fact sentence."""
     entities: dict[str, EntityDraft] = {}
+    keys: dict[str, str] = {}  # name -> normalized, each distinct spelling worked out once (bulk loads repeat them)
+    entity_types: dict[str | None, str] = {}
     for e in extraction.entities:
-        key = normalize_name(e.name)
+        key = _memo(keys, e.name, normalize_name)
         if not key:
             continue
-        known = entities.setdefault(key, EntityDraft(e.name.strip(), key, normalize_entity_type(e.type)))
-        if known.type == "Entity":
-            known.type = normalize_entity_type(e.type)
-        known.aliases.extend(a for a in e.aliases if normalize_name(a) and a not in known.aliases)
+        kind = _memo(entity_types, e.type, normalize_entity_type)
+        known = entities.get(key)
+        if known is None:
+            known = entities[key] = EntityDraft(e.name.strip(), key, kind)
+        elif known.type == "Entity":
+            known.type = kind
+        if e.aliases:
+            known.aliases.extend(a for a in e.aliases if normalize_name(a) and a not in known.aliases)
     relations: list[RelationDraft] = []
     seen_relations: set[tuple[str, str, str]] = set()
+    types: dict[str, str] = {}  # each distinct relation type normalized once (bulk loads repeat a few types)
     for r in extraction.relations:
-        relation = _relation(r, entities)
+        relation = _relation(r, entities, types, keys)
         if relation is not None and (relation.source, relation.type, relation.target) not in seen_relations:
             seen_relations.add((relation.source, relation.type, relation.target))
             if by_type:
@@ -121,15 +136,28 @@ def draft(extraction: Extraction, messages: list[Message], by_type: bool = False
     return Draft(facts, entities, relations)
 
 
-def _relation(r: ExtractedRelation, entities: dict[str, EntityDraft]) -> RelationDraft | None:
-    source, target = normalize_name(r.source), normalize_name(r.target)
+K = TypeVar("K")
+
+
+def _memo(seen: dict[K, str], value: K, work: Callable[[K], str]) -> str:
+    found = seen.get(value)
+    if found is None:
+        found = seen[value] = work(value)
+    return found
+
+
+def _relation(
+    r: ExtractedRelation, entities: dict[str, EntityDraft], types: dict[str, str], keys: dict[str, str]
+) -> RelationDraft | None:
+    source, target = _memo(keys, r.source, normalize_name), _memo(keys, r.target, normalize_name)
     if not source or not target:
         return None
-    entities.setdefault(source, EntityDraft(r.source.strip(), source, "Entity"))
-    entities.setdefault(target, EntityDraft(r.target.strip(), target, "Entity"))
-    return RelationDraft(
-        source, normalize_relation_type(r.type), target, " ".join(r.fact.split()), r.valid_at, r.invalid_at
-    )
+    if source not in entities:
+        entities[source] = EntityDraft(r.source.strip(), source, "Entity")
+    if target not in entities:
+        entities[target] = EntityDraft(r.target.strip(), target, "Entity")
+    rel_type = _memo(types, r.type, normalize_relation_type)
+    return RelationDraft(source, rel_type, target, " ".join(r.fact.split()), r.valid_at, r.invalid_at)
 
 
 def _message_of(index: int | None, messages: list[Message]) -> Message | None:
@@ -153,8 +181,9 @@ class Resolved:
 
     def merge(self, key: str, existing: EntityRecord, entity: EntityDraft) -> None:
         """Resolve a would-be new entity to an existing one; its names become aliases there."""
+        if key in self.ids:  # it was a new entity (else it is being resolved now): drop it from the new ones
+            self.new = [e for e in self.new if e.normalized != key]
         self.ids[key] = existing.id
-        self.new = [e for e in self.new if e.normalized != key]
         known = {existing.normalized, *(normalize_name(a) for a in existing.aliases)}
         for alias in [entity.name, *entity.aliases]:
             if normalize_name(alias) not in known:
@@ -297,18 +326,17 @@ def build_plan(
         )
         results.append({"id": memory_id, "memory": f.text, "event": "ADD", **({"actor_id": actor} if actor else {})})
     for entity in resolved.new:
-        plan.entities.append(
-            EntityRecord(
-                id=resolved.ids[entity.normalized],
-                name=entity.name,
-                normalized=entity.normalized,
-                type=entity.type,
-                aliases=entity.aliases,
-                scope=episode.scope,
-                created_at=now,
-                embedding=vectors.get(entity.name),
-            )
+        record = EntityRecord(
+            id=resolved.ids[entity.normalized],
+            name=entity.name,
+            normalized=entity.normalized,
+            type=entity.type,
+            aliases=entity.aliases,
+            scope=episode.scope,
+            created_at=now,
         )
+        record.embedding = vectors.get(entity.name)  # assigned, not validated: the batch's own vector, uncopied
+        plan.entities.append(record)
     plan.entity_aliases.extend(resolved.new_aliases)
     for f in d.facts:
         plan.mentions.extend((memory_of_fact[f.hash], resolved.ids[key]) for key in f.entities)
@@ -340,42 +368,47 @@ def build_plan(
             }
         )
     added: list[dict[str, Any]] = []
+    unsupported = Provenance(episode_ids=[episode.id])  # relations no memory supports (known triples) share one
     for index, (r, key) in enumerate(zip(d.relations, relation_keys(d, resolved), strict=True)):
         if index in changes.skip_relations:
             continue
-        memory_ids = _supporting_memories(r, d, memory_of_fact)
-        plan.mentions.extend((m, resolved.ids[end]) for m in memory_ids for end in (r.source, r.target))
+        memory_ids = _supporting_memories(r, d, memory_of_fact) if d.facts else []  # known triples: no facts
+        if memory_ids:
+            plan.mentions.extend((m, resolved.ids[end]) for m in memory_ids for end in (r.source, r.target))
         if key in existing_relations:
             plan.relation_updates.append(
                 RelationUpdate(relation_id=existing_relations[key], memory_ids=memory_ids, episode_ids=[episode.id])
             )
             continue
-        actor = actor_of(next((f.message for f in d.facts if memory_of_fact[f.hash] in memory_ids), None))
-        plan.relations.append(
-            RelationRecord(
-                id=derived_id(episode.id, "relation", *key),
-                source_id=key[0],
-                target_id=key[2],
-                source=d.entities[r.source].name,
-                target=d.entities[r.target].name,
-                type=r.type,
-                fact=r.fact,
-                scope=episode.scope,
-                created_at=now,
-                valid_at=r.valid_at,
-                invalid_at=r.invalid_at,
-                provenance=Provenance(memory_ids=memory_ids, episode_ids=[episode.id], actor_id=actor),
-                embedding=vectors.get(r.embed_text),
-            )
+        actor = (
+            actor_of(next((f.message for f in d.facts if memory_of_fact[f.hash] in memory_ids), None))
+            if memory_ids
+            else None
         )
-        added.append(
-            {
-                "source": d.entities[r.source].name,
-                "relationship": r.type,
-                "destination": d.entities[r.target].name,
-                "fact": r.fact,
-            }
+        source_name, target_name = d.entities[r.source].name, d.entities[r.target].name
+        relation = RelationRecord(
+            id=derived_id(episode.id, "relation", *key),
+            source_id=key[0],
+            target_id=key[2],
+            source=source_name,
+            target=target_name,
+            type=r.type,
+            fact=r.fact,
+            scope=episode.scope,
+            created_at=now,
+            valid_at=r.valid_at,
+            invalid_at=r.invalid_at,
+            provenance=(
+                Provenance(memory_ids=memory_ids, episode_ids=[episode.id], actor_id=actor)
+                if memory_ids or actor
+                else unsupported
+            ),
         )
+        # Assigned, not validated: relations embedded by their type phrase share one vector object, which the
+        # stores then convert once per distinct vector rather than once per relation.
+        relation.embedding = vectors.get(r.embed_text)
+        plan.relations.append(relation)
+        added.append({"source": source_name, "relationship": r.type, "destination": target_name, "fact": r.fact})
     plan.mentions = list(dict.fromkeys(plan.mentions))
     return Outcome(plan, results, added, invalidated)
 

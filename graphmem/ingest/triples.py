@@ -16,6 +16,7 @@ def triples_extraction(triples: Iterable[Any]) -> Extraction:
         raise ValidationError("triples", "expected a list of triples")
     entities: dict[str, ExtractedEntity] = {}
     relations: list[ExtractedRelation] = []
+    rel_types: dict[str, str] = {}  # relation as given -> normalized type, worked out once per distinct spelling
     for i, triple in enumerate(triples):
         at = f"triples[{i}]"
         if isinstance(triple, Mapping):
@@ -33,10 +34,12 @@ def triples_extraction(triples: Iterable[Any]) -> Extraction:
             if not isinstance(value, str) or not value.strip():
                 raise ValidationError(f"{at}.{name}", f"expected a non-empty string, got {value!r}")
         assert isinstance(source, str) and isinstance(rel, str) and isinstance(target, str)
-        try:
-            rel_type = normalize_relation_type(rel)
-        except ValidationError as exc:
-            raise ValidationError(f"{at}.relationship", str(exc).split(": ", 1)[-1]) from None
+        rel_type = rel_types.get(rel) or ""
+        if not rel_type:
+            try:
+                rel_type = rel_types[rel] = normalize_relation_type(rel)
+            except ValidationError as exc:
+                raise ValidationError(f"{at}.relationship", str(exc).split(": ", 1)[-1]) from None
         for name, kind in ((source, types[0]), (target, types[1])):
             if name not in entities or (kind and entities[name].type == "Entity"):
                 entities[name] = ExtractedEntity(name=name, type=kind or "Entity")

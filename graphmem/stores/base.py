@@ -46,6 +46,7 @@ class WritePlan(BaseModel):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     episode_id: str
+    episode: Episode | None = None  # when set, written first in the same transaction (add_triples: one transaction)
     memories: list[MemoryRecord] = Field(default_factory=list)
     memory_episode_links: list[tuple[str, str]] = Field(default_factory=list)  # (memory_id, episode_id)
     entities: list[EntityRecord] = Field(default_factory=list)
@@ -71,7 +72,7 @@ class Store(Protocol):
 
     # -- the add transaction ---------------------------------------------------------------------------------------
     def apply(self, plan: WritePlan) -> None:
-        """Write the plan and mark its episode done, in one transaction."""
+        """Write the plan (and ``plan.episode`` when given) and mark its episode done, in one transaction."""
         ...
 
     # -- memories --------------------------------------------------------------------------------------------------

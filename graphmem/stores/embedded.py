@@ -32,7 +32,7 @@ from graphmem.models import (
     utcnow,
 )
 from graphmem.recall.terms import quoted_or_query
-from graphmem.stores.base import Hit, Invalidation, Vector, VectorKind, WritePlan
+from graphmem.stores.base import Hit, Invalidation, RelationUpdate, Vector, VectorKind, WritePlan
 from graphmem.stores.rows import (
     entity_from,
     entity_props,
@@ -72,6 +72,67 @@ def _insert(conn: sqlite3.Connection, table: str, props: dict[str, Any]) -> int:
     return conn.execute(f"INSERT OR IGNORE INTO {table} ({columns}) VALUES ({marks})", props).rowcount
 
 
+def _insert_many(conn: sqlite3.Connection, table: str, rows: list[dict[str, Any]], returning: bool = True) -> set[str]:
+    """INSERT OR IGNORE of many rows in one ``executemany``; returns the ids it really inserted (rows whose id or
+    unique key was already there are skipped). Tables with an integer ``rid`` key only when ``returning``: inside
+    the write transaction new rows are exactly those above the largest ``rid`` seen before the insert."""
+    if not rows:
+        return set()
+    columns = ", ".join(rows[0])
+    marks = ", ".join(f":{c}" for c in rows[0])
+    before = conn.execute(f"SELECT COALESCE(MAX(rid), 0) AS n FROM {table}").fetchone()["n"] if returning else 0
+    conn.executemany(f"INSERT OR IGNORE INTO {table} ({columns}) VALUES ({marks})", rows)
+    if not returning:
+        return set()
+    return {r["id"] for r in conn.execute(f"SELECT id FROM {table} WHERE rid > ?", (before,))}
+
+
+def _relation_row(r: RelationRecord, embedding: bytes | None) -> dict[str, Any]:
+    return {**relation_props(r), "source_id": r.source_id, "target_id": r.target_id, "embedding": embedding}
+
+
+def _entity_scopes(conn: sqlite3.Connection, entity_ids: Sequence[str]) -> dict[str, Scope]:
+    out: dict[str, Scope] = {}
+    for chunk in _chunks(list(dict.fromkeys(entity_ids))):
+        marks = ",".join("?" * len(chunk))
+        rows = conn.execute(f"SELECT id, user_id, agent_id, run_id FROM entities WHERE id IN ({marks})", chunk)
+        out.update((r["id"], scope_of(r)) for r in rows)
+    return out
+
+
+def _add_provenance(conn: sqlite3.Connection, updates: Sequence[RelationUpdate]) -> None:
+    """Existing relations asserted again: their memory and episode lists grow (read in bulk, written in one batch)."""
+    merged: dict[str, tuple[list[str], list[str]]] = {}
+    ids = list(dict.fromkeys(u.relation_id for u in updates))
+    for chunk in _chunks(ids):
+        marks = ",".join("?" * len(chunk))
+        rows = conn.execute(f"SELECT id, memory_ids, episode_ids FROM relations WHERE id IN ({marks})", chunk)
+        merged.update((r["id"], (json.loads(r["memory_ids"]), json.loads(r["episode_ids"]))) for r in rows)
+    for u in updates:
+        if u.relation_id in merged:
+            memory_ids, episode_ids = merged[u.relation_id]
+            merged[u.relation_id] = (_merge(memory_ids, u.memory_ids), _merge(episode_ids, u.episode_ids))
+    conn.executemany(
+        "UPDATE relations SET memory_ids = ?, episode_ids = ? WHERE id = ?",
+        [(json.dumps(m), json.dumps(e), i) for i, (m, e) in merged.items()],
+    )
+
+
+def _blob_once() -> Callable[[Sequence[float] | None], bytes | None]:
+    """``_blob`` that converts each distinct vector object once (relations of one type share their vector)."""
+    seen: dict[int, tuple[Sequence[float], bytes | None]] = {}
+
+    def convert(vector: Sequence[float] | None) -> bytes | None:
+        if vector is None:
+            return None
+        hit = seen.get(id(vector))
+        if hit is None:
+            hit = seen[id(vector)] = (vector, _blob(vector))  # holding the vector keeps its id unique meanwhile
+        return hit[1]
+
+    return convert
+
+
 def _read_scope(scope: Scope, alias: str = "") -> tuple[str, list[str]]:
     """SQL for a read scope: given fields must match, absent ones are free. Column names are fixed here."""
     prefix = f"{alias}." if alias else ""
@@ -101,6 +162,57 @@ def _believed(as_of: datetime | None, alias: str = "") -> tuple[str, list[str]]:
     )
 
 
+# What a RelationRecord is built from: every column but the embedding (1.5 KB a row that reads never need).
+_RELATION_COLUMNS = ", ".join(
+    f"r.{c}"
+    for c in (
+        "id", "source_id", "target_id", "type", "fact", "user_id", "agent_id", "run_id", "confidence",
+        "created_at", "valid_at", "invalid_at", "expired_at", "memory_ids", "episode_ids", "actor_id",
+    )
+)  # fmt: skip
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring a store written by an older graphmem to the current schema before the schema script runs.
+
+    Stores from before the scoped full-text column get it (a computed column, so nothing is rewritten); their
+    full-text index is dropped here, re-created by the schema script and rebuilt by ``_finish_migration``. The
+    pending rebuild is recorded in ``meta`` in the same transaction, so an interrupted open finishes it next time.
+    """
+    columns = {r["name"] for r in conn.execute("PRAGMA table_xinfo(memories)")}
+    if not columns or "fts_scope" in columns:
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("ALTER TABLE memories ADD COLUMN fts_scope TEXT GENERATED ALWAYS AS ('u' || hex(user_id)) VIRTUAL")
+        for trigger in ("memories_ai", "memories_ad", "memories_au"):
+            conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+        conn.execute("DROP TABLE IF EXISTS memories_fts")
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('fts_rebuild', '1')")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _finish_migration(conn: sqlite3.Connection) -> None:
+    if conn.execute("SELECT 1 FROM meta WHERE key = 'fts_rebuild'").fetchone() is None:
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("INSERT INTO memories_fts (memories_fts) VALUES ('rebuild')")
+        conn.execute("DELETE FROM meta WHERE key = 'fts_rebuild'")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _fts_scope(scope: Scope) -> str | None:
+    """The full-text token of the scope's user (as the ``fts_scope`` column computes it), or None without one."""
+    return None if scope.user_id is None else "u" + scope.user_id.encode("utf-8").hex().upper()
+
+
 def _blob(vector: Sequence[float] | None) -> bytes | None:
     return None if vector is None else np.asarray(vector, dtype=np.float32).tobytes()
 
@@ -123,7 +235,9 @@ class EmbeddedStore:
         try:
             with self._write_lock:
                 conn = self._conn()
+                _migrate(conn)
                 conn.executescript(schema)
+                _finish_migration(conn)
                 row = conn.execute("SELECT value FROM meta WHERE key = 'dim'").fetchone()
                 if row is None:
                     conn.execute("INSERT INTO meta (key, value) VALUES ('dim', ?), ('seq', '0')", (str(dim),))
@@ -218,69 +332,80 @@ class EmbeddedStore:
 
     # -- the add transaction ---------------------------------------------------------------------------------------
     def apply(self, plan: WritePlan) -> None:
+        """The whole plan in one transaction, one batched statement per table (``executemany``), no per-row reads.
+
+        Rows already present are left alone (``INSERT OR IGNORE``), so replaying a plan changes nothing; only rows
+        this transaction really inserted go to the vector indexes, after the commit.
+        """
+        blob = _blob_once()
         with self._tx() as (conn, after):
-            for m in plan.memories:
-                inserted = _insert(conn, "memories", {**memory_props(m), "embedding": _blob(m.embedding)})
-                if inserted and m.embedding is not None:
-                    after.append(_upsert_later(self._indexes["memory"], m.id, m.embedding, m.scope))
-                for episode_id in m.episode_ids:
-                    conn.execute("INSERT OR IGNORE INTO memory_episodes VALUES (?, ?)", (m.id, episode_id))
-            conn.executemany("INSERT OR IGNORE INTO memory_episodes VALUES (?, ?)", plan.memory_episode_links)
-            for e in plan.entities:
-                inserted = _insert(conn, "entities", {**entity_props(e), "embedding": _blob(e.embedding)})
-                if inserted and e.embedding is not None:
-                    after.append(_upsert_later(self._indexes["entity"], e.id, e.embedding, e.scope))
-                for alias in [e.name, *e.aliases]:
-                    self._add_name(conn, e.id, alias, e.scope)
-            for entity_id, alias in plan.entity_aliases:
-                found = conn.execute(
-                    "SELECT user_id, agent_id, run_id FROM entities WHERE id = ?", (entity_id,)
-                ).fetchone()
-                if found is not None:
-                    self._add_name(conn, entity_id, alias, scope_of(found))
-            for r in plan.relations:
-                ends = {"source_id": r.source_id, "target_id": r.target_id, "embedding": _blob(r.embedding)}
-                inserted = _insert(conn, "relations", {**relation_props(r), **ends})
-                if inserted and r.embedding is not None:
-                    after.append(_upsert_later(self._indexes["relation"], r.id, r.embedding, r.scope))
-            for u in plan.relation_updates:
-                row = conn.execute("SELECT memory_ids, episode_ids FROM relations WHERE id = ?", (u.relation_id,))
-                found = row.fetchone()
-                if found is None:
-                    continue
-                memory_ids = _merge(json.loads(found["memory_ids"]), u.memory_ids)
-                episode_ids = _merge(json.loads(found["episode_ids"]), u.episode_ids)
-                conn.execute(
-                    "UPDATE relations SET memory_ids = ?, episode_ids = ? WHERE id = ?",
-                    (json.dumps(memory_ids), json.dumps(episode_ids), u.relation_id),
+            if plan.episode is not None:
+                _insert(conn, "episodes", episode_props(plan.episode))
+            if plan.memories:
+                rows = [{**memory_props(m), "embedding": blob(m.embedding)} for m in plan.memories]
+                self._index_later(after, "memory", plan.memories, _insert_many(conn, "memories", rows, self._indexed))
+            links = [(m.id, e) for m in plan.memories for e in m.episode_ids] + list(plan.memory_episode_links)
+            if links:
+                conn.executemany("INSERT OR IGNORE INTO memory_episodes VALUES (?, ?)", links)
+            if plan.entities:
+                rows = [{**entity_props(e), "embedding": blob(e.embedding)} for e in plan.entities]
+                self._index_later(after, "entity", plan.entities, _insert_many(conn, "entities", rows, self._indexed))
+            names = [(e.id, alias, e.scope) for e in plan.entities for alias in [e.name, *e.aliases]]
+            if plan.entity_aliases:
+                scopes = _entity_scopes(conn, [entity_id for entity_id, _ in plan.entity_aliases])
+                names += [(i, alias, scopes[i]) for i, alias in plan.entity_aliases if i in scopes]
+            if names:
+                conn.executemany(
+                    "INSERT OR IGNORE INTO entity_names (entity_id, alias, normalized, user_id, agent_id, run_id)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    [(i, alias, normalize_name(alias), *_scope_tuple(scope)) for i, alias, scope in names],
                 )
+            if plan.relations:
+                rows = [_relation_row(r, blob(r.embedding)) for r in plan.relations]
+                inserted = _insert_many(conn, "relations", rows, self._indexed)
+                self._index_later(after, "relation", plan.relations, inserted)
+            if plan.relation_updates:
+                _add_provenance(conn, plan.relation_updates)
             targets: tuple[tuple[VectorKind, list[Invalidation]], ...] = (
                 ("relation", plan.relation_invalidations),
                 ("memory", plan.memory_invalidations),
             )
             for kind, invalidations in targets:
-                table = _VECTOR_TABLES[kind]
-                for inv in invalidations:
-                    conn.execute(
-                        f"UPDATE {table} SET invalid_at = COALESCE(invalid_at, ?), expired_at = ?"
-                        " WHERE id = ? AND expired_at IS NULL",
-                        (iso_or_none(inv.invalid_at), iso(inv.expired_at), inv.id),
-                    )
-                    after.append(_current_later(self._indexes[kind], inv.id, False))
+                if not invalidations:
+                    continue
+                conn.executemany(
+                    f"UPDATE {_VECTOR_TABLES[kind]} SET invalid_at = COALESCE(invalid_at, ?), expired_at = ?"
+                    " WHERE id = ? AND expired_at IS NULL",
+                    [(iso_or_none(inv.invalid_at), iso(inv.expired_at), inv.id) for inv in invalidations],
+                )
+                after.extend(_current_later(self._indexes[kind], inv.id, False) for inv in invalidations)
             for m in plan.memory_updates:
                 self._update_memory_row(conn, after, m)
-            conn.executemany("INSERT OR IGNORE INTO mentions VALUES (?, ?)", plan.mentions)
-            for h in plan.history:
-                self._insert_history(conn, h)
+            if plan.mentions:
+                conn.executemany("INSERT OR IGNORE INTO mentions VALUES (?, ?)", plan.mentions)
+            if plan.history:
+                _insert_many(conn, "history", [history_props(h) for h in plan.history], returning=False)
             conn.execute("UPDATE episodes SET status = 'done', error = NULL WHERE id = ?", (plan.episode_id,))
 
-    @staticmethod
-    def _add_name(conn: sqlite3.Connection, entity_id: str, alias: str, scope: Scope) -> None:
-        conn.execute(
-            "INSERT OR IGNORE INTO entity_names (entity_id, alias, normalized, user_id, agent_id, run_id)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (entity_id, alias, normalize_name(alias), *_scope_tuple(scope)),
-        )
+    @property
+    def _indexed(self) -> bool:
+        """Whether this process holds loaded vector indexes to keep up to date; until the first search loads them
+        from the tables, a write has nothing to update (so a bulk load skips that work)."""
+        return self._index_seq is not None
+
+    def _index_later(
+        self,
+        after: list[Callable[[], None]],
+        kind: VectorKind,
+        records: Sequence[MemoryRecord | EntityRecord | RelationRecord],
+        inserted: set[str],
+    ) -> None:
+        """Queue the vector-index upserts of the records this transaction inserted (run after the commit)."""
+        if not self._indexed:
+            return
+        rows = [r for r in records if r.id in inserted and r.embedding is not None]
+        if rows:
+            after.append(_upsert_all_later(self._indexes[kind], rows))
 
     @staticmethod
     def _insert_history(conn: sqlite3.Connection, h: HistoryEvent) -> None:
@@ -438,7 +563,8 @@ class EmbeddedStore:
         for chunk in _chunks(list(entity_ids)):
             marks = ",".join("?" * len(chunk))
             rows = self._conn().execute(
-                f"SELECT x.memory_id, x.entity_id FROM mentions x JOIN memories m ON m.id = x.memory_id"
+                # CROSS JOIN keeps mentions as the outer loop: a few seeds' mentions, not every memory in scope.
+                f"SELECT x.memory_id, x.entity_id FROM mentions x CROSS JOIN memories m ON m.id = x.memory_id"
                 f" WHERE x.entity_id IN ({marks}) AND {where} AND {when} ORDER BY m.created_at DESC, m.id LIMIT ?",
                 [*chunk, *params, *extra, limit],
             )
@@ -478,11 +604,15 @@ class EmbeddedStore:
         if kind == "memory":
             where, params = _read_scope(scope, "m")
             when, extra = _believed(as_of, "m")
+            match = quoted_or_query(terms)
+            token = _fts_scope(scope)
+            if token is not None:  # hex digits only: the user id can never be read as query syntax
+                match = f'fts_scope : "{token}" AND ({match})'
             rows = conn.execute(
-                "SELECT m.id AS id, bm25(memories_fts) AS s FROM memories_fts JOIN memories m"
+                "SELECT m.id AS id, bm25(memories_fts, 1.0, 0.0) AS s FROM memories_fts JOIN memories m"
                 f" ON m.rid = memories_fts.rowid WHERE memories_fts MATCH ? AND {where} AND {when}"
                 " ORDER BY s, m.id LIMIT ?",
-                [quoted_or_query(terms), *params, *extra, k],
+                [match, *params, *extra, k],
             )
             return [(r["id"], -float(r["s"])) for r in rows]
         where, params = _read_scope(scope, "n")
@@ -577,21 +707,20 @@ class EmbeddedStore:
         return self._relation_rows(where, params)
 
     def find_relations(self, scope: Scope, keys: Sequence[tuple[str, str, str]]) -> dict[tuple[str, str, str], str]:
-        where, params = _exact_scope(scope)
-        when, extra = _believed(None)
+        """One indexed join per chunk of keys (passed as one JSON parameter), not one query per key."""
+        where, params = _exact_scope(scope, "r")
+        when, extra = _believed(None, "r")
         out: dict[tuple[str, str, str], str] = {}
-        for source_id, rel_type, target_id in dict.fromkeys(keys):
-            row = (
-                self._conn()
-                .execute(
-                    "SELECT id FROM relations WHERE source_id = ? AND type = ? AND target_id = ?"
-                    f" AND {where} AND {when} ORDER BY created_at, id LIMIT 1",
-                    [source_id, rel_type, target_id, *params, *extra],
-                )
-                .fetchone()
+        for chunk in _chunks(list(dict.fromkeys(keys))):
+            rows = self._conn().execute(
+                "SELECT r.source_id, r.type, r.target_id, r.id FROM json_each(?) AS k CROSS JOIN relations r"
+                " ON r.source_id = k.value ->> '$[0]' AND r.type = k.value ->> '$[1]'"
+                " AND r.target_id = k.value ->> '$[2]'"
+                f" WHERE {where} AND {when} ORDER BY r.created_at, r.id",
+                [json.dumps(list(chunk)), *params, *extra],
             )
-            if row is not None:
-                out[(source_id, rel_type, target_id)] = row["id"]
+            for row in rows:
+                out.setdefault((row["source_id"], row["type"], row["target_id"]), row["id"])
         return out
 
     def edges(
@@ -635,7 +764,7 @@ class EmbeddedStore:
 
     def _relation_rows(self, where: str, params: Sequence[Any]) -> list[RelationRecord]:
         rows = self._conn().execute(
-            "SELECT r.*, s.name AS source, t.name AS target FROM relations r"
+            f"SELECT {_RELATION_COLUMNS}, s.name AS source, t.name AS target FROM relations r"
             " JOIN entities s ON s.id = r.source_id JOIN entities t ON t.id = r.target_id"
             f" WHERE {where} ORDER BY r.created_at, r.id",
             list(params),
@@ -656,6 +785,21 @@ def _merge(old: list[str], new: list[str]) -> list[str]:
 def _upsert_later(index: VectorIndex, ident: str, vec: Sequence[float], scope: Scope) -> Callable[[], None]:
     array = np.asarray(vec, dtype=np.float32)
     return lambda: index.upsert(ident, array, scope, True)
+
+
+def _upsert_all_later(
+    index: VectorIndex, records: Sequence[MemoryRecord | EntityRecord | RelationRecord]
+) -> Callable[[], None]:
+    def upsert() -> None:
+        arrays: dict[int, np.ndarray[Any, np.dtype[np.float32]]] = {}  # shared vectors converted once
+        for r in records:
+            assert r.embedding is not None
+            vec = arrays.get(id(r.embedding))
+            if vec is None:
+                vec = arrays[id(r.embedding)] = np.asarray(r.embedding, np.float32)
+            index.upsert(r.id, vec, r.scope, True)
+
+    return upsert
 
 
 def _current_later(index: VectorIndex, ident: str, current: bool) -> Callable[[], None]:

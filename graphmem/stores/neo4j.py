@@ -4,20 +4,29 @@ Graph shape: ``(:Episode)-[:PRODUCED]->(:Memory)-[:MENTIONS]->(:Entity)-[:RELATE
 plus ``(:History)`` events. Relation types are a validated property of one ``RELATES`` edge type, so no query is
 ever assembled from text. Scope fields hold '' when unset; timestamps are ISO-8601 UTC strings.
 
-Vector search keeps recall for small tenants: a scope with at most ``exact_limit`` embedded rows is searched
-exactly (cosine over the scope's rows, which the scope indexes find); a larger one goes through the vector index
-with a candidate pool that widens until it holds k rows of the scope (or covers the whole index).
+Reads are one query each, in an auto-commit transaction (one round trip), and their cost follows the scope, not
+the store: a scope's rows come from an index seek on its most selective key (``_seek``), full-text queries carry
+the scope into Lucene (``_lucene_query``), lookups by id use the unique indexes, and named properties keep the
+embeddings from being read where they are not needed. ``tests/neo4j/test_query_plans.py`` EXPLAINs what a search
+sends and fails on any label or relationship scan.
+
+Vector search keeps recall for small tenants: a small scope (at most ``exact_limit`` rows, and few enough that
+reading them costs less than the index's candidate pool for it) is searched exactly over its own rows; a larger
+one goes through the vector index with a pool sized to hold about 2k of the scope's rows, widened until it holds k
+(or covers the whole index). Scores are exact cosines either way.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
 import numpy as np
-from neo4j import Driver, GraphDatabase, ManagedTransaction
+from neo4j import READ_ACCESS, Driver, GraphDatabase, ManagedTransaction
 from neo4j.exceptions import (
     AuthError,
     ClientError,
@@ -39,7 +48,7 @@ from graphmem.models import (
     utcnow,
 )
 from graphmem.recall.terms import quoted_or_query
-from graphmem.stores.base import Hit, Vector, VectorKind, WritePlan
+from graphmem.stores.base import Hit, Invalidation, Vector, VectorKind, WritePlan
 from graphmem.stores.cypher_files import query, schema
 from graphmem.stores.rows import (
     entity_from,
@@ -60,6 +69,11 @@ from graphmem.stores.rows import (
 T = TypeVar("T")
 _DIALECT = "neo4j"
 _ANN_WIDEN = 4  # each retry of an approximate search asks for this many times more candidates
+# A scope is searched exactly when reading its rows costs no more than the index's candidate pool for it
+# (rows <= 2 * k * total / rows, about): rows^2 <= _EXACT_RATIO * k * total, and rows <= exact_limit.
+_EXACT_RATIO = 2.0
+_LUCENE_FIELDS = {"memory": ("text",), "entity": ("name", "aliases_text")}
+_TEXT_POOL = 3  # full-text matches handed over per hit asked for (the rest of a large scope's matches stay in Lucene)
 
 
 def _q(name: str) -> str:
@@ -69,6 +83,37 @@ def _q(name: str) -> str:
 
 def _read_scope(scope: Scope) -> dict[str, str | None]:
     return {"user_id": scope.user_id, "agent_id": scope.agent_id, "run_id": scope.run_id}
+
+
+def _seek(scope: Scope) -> dict[str, str | None]:
+    """The scope key the read queries seek on, as parameters: exactly one is set, the most selective of those given
+    (run > user > agent); ``seek_any`` ('', every row) only for an empty scope. Each query has one index-seek branch
+    per key, and a branch whose key is null finds nothing, so only the chosen index is read."""
+    seek: dict[str, str | None] = {"seek_run": None, "seek_user": None, "seek_agent": None, "seek_any": None}
+    if scope.run_id is not None:
+        seek["seek_run"] = scope.run_id
+    elif scope.user_id is not None:
+        seek["seek_user"] = scope.user_id
+    elif scope.agent_id is not None:
+        seek["seek_agent"] = scope.agent_id
+    else:
+        seek["seek_any"] = ""
+    return seek
+
+
+def _lucene_query(kind: Literal["memory", "entity"], terms: Sequence[str], scope: Scope) -> str:
+    """The full-text query: the quoted word terms over the text fields, AND one zero-boost phrase per set scope
+    field, so Lucene keeps only (a superset of) the scope's rows and the scores stay the text's. Scope values are
+    escaped inside a quoted phrase, where only backslash and double quote are special; a value the analyzer
+    reduces to nothing drops its clause (a wider superset), and the Cypher checks the scope exactly anyway."""
+    words = quoted_or_query(terms)
+    text = " OR ".join(f"{field}:({words})" for field in _LUCENE_FIELDS[kind])
+    clauses = [f"({text})"]
+    for field, value in _read_scope(scope).items():
+        if value is not None:
+            escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+            clauses.append(f'{field}:"{escaped}"^0')
+    return " AND ".join(clauses)
 
 
 def _vector(v: Vector | Sequence[float]) -> list[float]:
@@ -90,6 +135,8 @@ class Neo4jStore:
         self.database = database or None
         self.dim = dim
         self.exact_limit = exact_limit
+        self.max_retry_time = max_retry_time
+        self._traced: list[tuple[str, dict[str, Any]]] | None = None
         auth = (username, password or "") if username else None
         try:
             self._driver: Driver = GraphDatabase.driver(
@@ -119,11 +166,58 @@ class Neo4jStore:
             raise StoreError(f"lost the connection to Neo4j at {self.url}: {_reason(exc)}") from exc
 
     def _read(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        """One read query in an auto-commit transaction: one network round trip (a managed transaction costs two
+        more, BEGIN and COMMIT, which a search of a dozen reads feels). Reads are idempotent, so failures the driver
+        calls retryable are retried here, with backoff, for up to ``max_retry_time`` seconds."""
+        if self._traced is not None:
+            self._traced.append((name, params))
+        deadline: float | None = None
+        delay = 0.05
+        while True:
+            try:
+                with self._driver.session(database=self.database, default_access_mode=READ_ACCESS) as session:
+                    result = session.run(_q(name), params)
+                    keys = result.keys()  # our queries return maps, lists and scalars: no Record.data() walk needed
+                    return [dict(zip(keys, record, strict=True)) for record in result]
+            except Neo4jError as exc:
+                if not exc.is_retryable():
+                    raise
+                failure: Exception = exc
+            except (ServiceUnavailable, SessionExpired) as exc:
+                failure = exc
+            now = time.monotonic()
+            deadline = now + self.max_retry_time if deadline is None else deadline
+            if now + delay > deadline:
+                raise StoreError(f"lost the connection to Neo4j at {self.url}: {_reason(failure)}") from failure
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+    @contextmanager
+    def trace_reads(self) -> Iterator[list[tuple[str, dict[str, Any]]]]:
+        """Record the (query name, parameters) of every read while the block runs (one thread at a time): what a
+        ``search`` really sends, for ``explain`` (the plan test, ``benchmarks/speed.py --plans``)."""
+        self._traced = []
         try:
-            with self._driver.session(database=self.database) as session:
-                return session.execute_read(lambda tx: [r.data() for r in tx.run(_q(name), params)])
-        except (ServiceUnavailable, SessionExpired) as exc:
-            raise StoreError(f"lost the connection to Neo4j at {self.url}: {_reason(exc)}") from exc
+            yield self._traced
+        finally:
+            self._traced = None
+
+    def explain(self, name: str, params: dict[str, Any]) -> list[tuple[str, str]]:
+        """The plan of one of our read queries for these parameters, as (operator, details) pairs, depth first.
+        Operator names lose their runtime suffix ("NodeIndexSeek@neo4j" -> "NodeIndexSeek")."""
+        with self._driver.session(database=self.database, default_access_mode=READ_ACCESS) as session:
+            plan = session.run("EXPLAIN " + _q(name), params).consume().plan
+        out: list[tuple[str, str]] = []
+
+        def walk(node: dict[str, Any]) -> None:
+            details = str(node.get("args", {}).get("Details", ""))
+            out.append((str(node["operatorType"]).split("@", 1)[0], details))
+            for child in node.get("children", []):
+                walk(child)
+
+        if plan:
+            walk(plan)
+        return out
 
     def _ensure_schema(self) -> None:
         """Constraints and indexes, idempotent (IF NOT EXISTS), then wait until every index is online."""
@@ -169,52 +263,28 @@ class Neo4jStore:
 
     # -- the add transaction ----------------------------------------------------------------------------------------
     def apply(self, plan: WritePlan) -> None:
-        memories = [
-            {"id": m.id, "episode_ids": m.episode_ids,
-             "props": {**memory_props(m), "embedding": _vector(m.embedding) if m.embedding else None}}
-            for m in plan.memories
-        ]  # fmt: skip
-        entities = [
-            {"id": e.id, "props": {**entity_props(e), "names": _names(e), "aliases": list(e.aliases),
-                                   "aliases_text": " | ".join(e.aliases),
-                                   "embedding": _vector(e.embedding) if e.embedding else None}}
-            for e in plan.entities
-        ]  # fmt: skip
-        aliases = [{"id": i, "alias": a, "normalized": normalize_name(a)} for i, a in plan.entity_aliases]
-        relations = [
-            {"id": r.id, "source_id": r.source_id, "target_id": r.target_id,
-             "props": {**relation_props(r), "memory_ids": r.provenance.memory_ids,
-                       "episode_ids": r.provenance.episode_ids,
-                       "embedding": _vector(r.embedding) if r.embedding else None}}
-            for r in plan.relations
-        ]  # fmt: skip
-        updates = [u.model_dump(mode="json") | {"id": u.relation_id} for u in plan.relation_updates]
-        invalidations = [
-            {"id": i.id, "invalid_at": iso_or_none(i.invalid_at), "expired_at": iso(i.expired_at)}
-            for i in plan.relation_invalidations
-        ]
-        memory_invalidations = [
-            {"id": i.id, "invalid_at": iso_or_none(i.invalid_at), "expired_at": iso(i.expired_at)}
-            for i in plan.memory_invalidations
-        ]
-        memory_updates = [_memory_update(m) for m in plan.memory_updates]
-        links = [{"memory_id": m, "episode_id": e} for m, e in plan.memory_episode_links]
-        mentions = [{"memory_id": m, "entity_id": e} for m, e in plan.mentions]
-        history = [history_props(h) for h in plan.history]
-
-        def work(tx: ManagedTransaction) -> None:
-            for name, rows in (
-                ("plan_memories", memories), ("plan_memory_links", links), ("plan_entities", entities),
-                ("plan_entity_aliases", aliases), ("plan_relations", relations),
-                ("plan_relation_updates", updates), ("plan_relation_invalidations", invalidations),
-                ("plan_memory_invalidations", memory_invalidations), ("memory_update", memory_updates),
-                ("plan_mentions", mentions), ("plan_history", history),
-            ):  # fmt: skip
-                if rows:
-                    tx.run(_q(name), rows=rows).consume()
-            tx.run(_q("episode_done"), id=plan.episode_id).consume()
-
-        self._write(work)
+        """The plan as one statement (``plan_write``) in one managed transaction: one round trip per add."""
+        vectors = _Vectors()
+        params: dict[str, Any] = {
+            "episode_id": plan.episode_id,
+            "episodes": [{"id": plan.episode.id, "props": episode_props(plan.episode)}] if plan.episode else [],
+            "memories": [{"id": m.id, "episode_ids": m.episode_ids, "props": memory_props(m),
+                          "v": vectors.add(m.embedding)} for m in plan.memories],
+            "links": [{"memory_id": m, "episode_id": e} for m, e in plan.memory_episode_links],
+            "entities": [{"id": e.id, "v": vectors.add(e.embedding),
+                          "props": {**entity_props(e), "names": _names(e), "aliases": list(e.aliases),
+                                    "aliases_text": " | ".join(e.aliases)}} for e in plan.entities],
+            "aliases": [{"id": i, "alias": a, "normalized": normalize_name(a)} for i, a in plan.entity_aliases],
+            "relations": [_relation_write_row(r, vectors.add(r.embedding)) for r in plan.relations],
+            "relation_updates": [u.model_dump(mode="json") | {"id": u.relation_id} for u in plan.relation_updates],
+            "relation_invalidations": [_invalidation(i) for i in plan.relation_invalidations],
+            "memory_invalidations": [_invalidation(i) for i in plan.memory_invalidations],
+            "memory_updates": [_memory_update(m) for m in plan.memory_updates],
+            "mentions": [{"memory_id": m, "entity_id": e} for m, e in plan.mentions],
+            "history": [history_props(h) for h in plan.history],
+        }  # fmt: skip
+        params["vectors"] = vectors.rows
+        self._write(lambda tx: tx.run(_q("plan_write"), params).consume())
 
     # -- memories ---------------------------------------------------------------------------------------------------
     def get_memory(self, memory_id: str) -> MemoryRecord | None:
@@ -228,7 +298,8 @@ class Neo4jStore:
         return [memory_from(r["memory"], r["episode_ids"], r["memory"].get("embedding")) for r in rows]
 
     def list_memories(self, scope: Scope, include_expired: bool = False) -> Iterator[MemoryRecord]:
-        rows = self._read("memory_list", **_read_scope(scope), include_expired=include_expired, now=iso(utcnow()))
+        rows = self._read("memory_list", **_read_scope(scope), **_seek(scope), include_expired=include_expired,
+                          now=iso(utcnow()))  # fmt: skip
         for r in rows:
             yield memory_from(r["memory"], r["episode_ids"], None)
 
@@ -298,26 +369,24 @@ class Neo4jStore:
     def vector_search(
         self, kind: VectorKind, scope: Scope, vector: Vector, k: int, as_of: datetime | None = None
     ) -> list[Hit]:
+        """One query: exact over a small scope's own rows, else the vector index with a scope-sized candidate pool.
+        When the pool comes back short of k rows of the scope, the index's neighbours are mostly other scopes' (many
+        identical vectors, or a scope unlike the rest): the pool widens until it holds k or covers the index, or,
+        once the next pool would hold more candidates than the scope has rows (and at most ``exact_limit``), the
+        scope's rows are read exactly instead."""
         if k <= 0:
             return []
-        params = {**_read_scope(scope), "vector": _vector(vector), "k": k, "as_of": iso_or_none(as_of),
-                  "now": iso(utcnow())}  # fmt: skip
-        size = self._count(kind, _read_scope(scope))
-        if size <= self.exact_limit:
-            return self._hits(f"{kind}_vector_exact", params)
-        total = self._count(kind, _read_scope(Scope()))
-        candidates = min(max(k * 10, 100), total)
+        params = {**_read_scope(scope), **_seek(scope), "vector": _vector(vector), "k": k,
+                  "as_of": iso_or_none(as_of), "now": iso(utcnow()), "exact_limit": self.exact_limit,
+                  "exact_ratio": _EXACT_RATIO}  # fmt: skip
+        widen, exact = 1, False
         while True:
-            hits = self._hits(f"{kind}_vector_ann", {**params, "candidates": candidates})
-            if len(hits) >= k or candidates >= total:
+            row = self._read(f"{kind}_vector", **params, widen=widen, exact=exact)[0]
+            hits = [(str(i), float(score)) for i, score in row["hits"]]
+            if len(hits) >= k or not row["candidates"] or row["candidates"] >= row["total"]:
                 return hits
-            candidates = min(candidates * _ANN_WIDEN, total)
-
-    def _count(self, kind: VectorKind, scope: dict[str, str | None]) -> int:
-        return int(self._read(f"{kind}_scope_count", **scope)[0]["n"])
-
-    def _hits(self, name: str, params: dict[str, Any]) -> list[Hit]:
-        return [(r["id"], float(r["score"])) for r in self._read(name, **params)]
+            widen *= _ANN_WIDEN
+            exact = row["rows"] <= min(self.exact_limit, row["candidates"] * _ANN_WIDEN)
 
     def text_search(
         self,
@@ -327,11 +396,20 @@ class Neo4jStore:
         k: int,
         as_of: datetime | None = None,
     ) -> list[Hit]:
-        if not terms or k <= 0:
+        """Lucene's best ``limit`` matches (the scope inside its query), checked exactly; the top k is complete when
+        Lucene had fewer matches, or when the k-th score is above the lowest one it handed over (nothing it kept back
+        can rank or tie within the top k). Otherwise, rarely (many expired rows, a tie at the cut), ask for more."""
+        if not terms or k <= 0 or not quoted_or_query(terms):
             return []
-        params = {**_read_scope(scope), "query": quoted_or_query(terms), "k": k, "as_of": iso_or_none(as_of),
-                  "now": iso(utcnow())}  # fmt: skip
-        return self._hits(f"{kind}_fulltext", params)
+        params = {**_read_scope(scope), "query": _lucene_query(kind, terms, scope), "k": k,
+                  "as_of": iso_or_none(as_of), "now": iso(utcnow())}  # fmt: skip
+        limit = max(_TEXT_POOL * k, 50)
+        while True:
+            row = self._read(f"{kind}_fulltext", **params, limit=limit)[0]
+            hits = [(str(i), float(score)) for i, score in row["hits"]]
+            if row["yielded"] < limit or (len(hits) >= k and hits[k - 1][1] > row["floor"]):
+                return hits
+            limit *= _ANN_WIDEN
 
     def similarity(self, kind: VectorKind, ids: Sequence[str], vector: Vector) -> dict[str, float]:
         if not ids:
@@ -341,10 +419,22 @@ class Neo4jStore:
 
     # -- entities and relations -------------------------------------------------------------------------------------
     def find_entities(self, scope: Scope, normalized_names: Sequence[str]) -> dict[str, EntityRecord]:
-        return self._entities_by_names(dict(scope_values(scope)), normalized_names)
+        """Entity resolution (exact scope): index seeks per name, not a scan of the scope (``entities_by_keys``)."""
+        wanted = list(dict.fromkeys(normalized_names))
+        if not wanted:
+            return {}
+        out: dict[str, EntityRecord] = {}
+        keys = set(wanted)
+        for r in self._read("entities_by_keys", **scope_values(scope), names=wanted):
+            entity = r["entity"]
+            record = entity_from(entity, list(entity["aliases"]))
+            for key in entity["names"]:
+                if key in keys:
+                    out.setdefault(key, record)
+        return out
 
     def entities_named(self, scope: Scope, normalized_names: Sequence[str]) -> list[EntityRecord]:
-        found = self._entities_by_names(_read_scope(scope), normalized_names)
+        found = self._entities_by_names({**_read_scope(scope), **_seek(scope)}, normalized_names)
         return list({e.id: e for e in found.values()}.values())
 
     def _entities_by_names(self, scope: dict[str, Any], names: Sequence[str]) -> dict[str, EntityRecord]:
@@ -369,7 +459,7 @@ class Neo4jStore:
 
     def list_entities(self, scope: Scope) -> list[EntityRecord]:
         return [entity_from(r["entity"], list(r["entity"]["aliases"])) for r in
-                self._read("entities_list", **_read_scope(scope))]  # fmt: skip
+                self._read("entities_list", **_read_scope(scope), **_seek(scope))]  # fmt: skip
 
     def get_relations(self, ids: Sequence[str]) -> list[RelationRecord]:
         if not ids:
@@ -379,7 +469,8 @@ class Neo4jStore:
         return [by_id[i] for i in ids if i in by_id]
 
     def list_relations(self, scope: Scope, include_expired: bool = False) -> list[RelationRecord]:
-        rows = self._read("relations_list", **_read_scope(scope), include_expired=include_expired, now=iso(utcnow()))
+        rows = self._read("relations_list", **_read_scope(scope), **_seek(scope), include_expired=include_expired,
+                          now=iso(utcnow()))  # fmt: skip
         return [relation_from(_relation_row(r["relation"])) for r in rows]
 
     def find_relations(self, scope: Scope, keys: Sequence[tuple[str, str, str]]) -> dict[tuple[str, str, str], str]:
@@ -392,7 +483,8 @@ class Neo4jStore:
     def relations_citing(self, scope: Scope, memory_ids: Sequence[str]) -> list[RelationRecord]:
         if not memory_ids:
             return []
-        rows = self._read("relations_citing", ids=list(memory_ids), **_read_scope(scope), now=iso(utcnow()))
+        rows = self._read("relations_citing", ids=list(memory_ids), **_read_scope(scope), **_seek(scope),
+                          now=iso(utcnow()))  # fmt: skip
         return [relation_from(_relation_row(r["relation"])) for r in rows]
 
     def edges(
@@ -403,6 +495,35 @@ class Neo4jStore:
         rows = self._read("edges", entity_ids=list(dict.fromkeys(entity_ids)), per_entity=per_entity,
                           **_read_scope(scope), as_of=iso_or_none(as_of), now=iso(utcnow()))  # fmt: skip
         return [relation_from(_relation_row(r["relation"])) for r in rows]
+
+
+class _Vectors:
+    """The distinct vectors of one plan, each sent once; rows refer to theirs by position. Relations embedded by
+    their type phrase share one vector object, so a bulk load sends a handful of vectors for its relations."""
+
+    def __init__(self) -> None:
+        self.rows: list[list[float]] = []
+        self._at: dict[int, tuple[Sequence[float], int]] = {}
+
+    def add(self, vector: Sequence[float] | None) -> int | None:
+        if vector is None:
+            return None
+        hit = self._at.get(id(vector))
+        if hit is None:  # holding the vector keeps its id unique while the plan is built
+            hit = self._at[id(vector)] = (vector, len(self.rows))
+            self.rows.append(np.asarray(vector, dtype=np.float32).tolist())
+        return hit[1]
+
+
+def _relation_write_row(r: RelationRecord, v: int | None) -> dict[str, Any]:
+    """Provenance lists are native lists on the edge (queryable in Cypher)."""
+    return {"id": r.id, "source_id": r.source_id, "target_id": r.target_id, "v": v,
+            "props": {**relation_props(r), "memory_ids": r.provenance.memory_ids,
+                      "episode_ids": r.provenance.episode_ids}}  # fmt: skip
+
+
+def _invalidation(i: Invalidation) -> dict[str, Any]:
+    return {"id": i.id, "invalid_at": iso_or_none(i.invalid_at), "expired_at": iso(i.expired_at)}
 
 
 def _memory_update(m: MemoryRecord) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any
 
 from graphmem.models import (
@@ -25,10 +26,17 @@ from graphmem.models import (
 )
 
 
+@lru_cache(maxsize=4096)  # a write batch stamps every row with the same few instants
 def iso(value: datetime) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+@lru_cache(maxsize=4096)
+def _json_ids(ids: tuple[str, ...]) -> str:
+    """A provenance id list as JSON text (rows of one batch repeat the same short lists)."""
+    return json.dumps(list(ids))
 
 
 def iso_or_none(value: datetime | None) -> str | None:
@@ -87,7 +95,8 @@ def relation_props(r: RelationRecord) -> dict[str, Any]:
         "id": r.id, "type": r.type, "fact": r.fact, **scope_values(r.scope), "confidence": r.confidence,
         "created_at": iso(r.created_at), "valid_at": iso_or_none(r.valid_at),
         "invalid_at": iso_or_none(r.invalid_at), "expired_at": iso_or_none(r.expired_at),
-        "memory_ids": json.dumps(r.provenance.memory_ids), "episode_ids": json.dumps(r.provenance.episode_ids),
+        "memory_ids": _json_ids(tuple(r.provenance.memory_ids)),
+        "episode_ids": _json_ids(tuple(r.provenance.episode_ids)),
         "actor_id": r.provenance.actor_id,
     }  # fmt: skip
 

@@ -10,6 +10,8 @@ CREATE TABLE IF NOT EXISTS episodes (
 );
 CREATE INDEX IF NOT EXISTS episodes_scope ON episodes (user_id, agent_id, run_id);
 
+-- fts_scope: the user as one full-text token ('u' + hex), so BM25 matches within a user's memories instead of
+-- ranking every user's and filtering afterwards. Computed, never stored.
 CREATE TABLE IF NOT EXISTS memories (
     rid INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
@@ -17,23 +19,24 @@ CREATE TABLE IF NOT EXISTS memories (
     user_id TEXT NOT NULL, agent_id TEXT NOT NULL, run_id TEXT NOT NULL,
     metadata TEXT NOT NULL, categories TEXT NOT NULL, actor_id TEXT, role TEXT,
     created_at TEXT NOT NULL, updated_at TEXT, valid_at TEXT, invalid_at TEXT, expired_at TEXT,
-    embedding BLOB
+    embedding BLOB,
+    fts_scope TEXT GENERATED ALWAYS AS ('u' || hex(user_id)) VIRTUAL
 );
 CREATE INDEX IF NOT EXISTS memories_scope ON memories (user_id, agent_id, run_id, created_at);
 CREATE INDEX IF NOT EXISTS memories_hash ON memories (hash);
 
 CREATE VIRTUAL TABLE IF NOT EXISTS memories_fts USING fts5 (
-    text, content = 'memories', content_rowid = 'rid', tokenize = 'porter unicode61'
+    text, fts_scope, content = 'memories', content_rowid = 'rid', tokenize = 'porter unicode61'
 );
 CREATE TRIGGER IF NOT EXISTS memories_ai AFTER INSERT ON memories BEGIN
-    INSERT INTO memories_fts (rowid, text) VALUES (new.rid, new.text);
+    INSERT INTO memories_fts (rowid, text, fts_scope) VALUES (new.rid, new.text, new.fts_scope);
 END;
 CREATE TRIGGER IF NOT EXISTS memories_ad AFTER DELETE ON memories BEGIN
-    INSERT INTO memories_fts (memories_fts, rowid, text) VALUES ('delete', old.rid, old.text);
+    INSERT INTO memories_fts (memories_fts, rowid, text, fts_scope) VALUES ('delete', old.rid, old.text, old.fts_scope);
 END;
 CREATE TRIGGER IF NOT EXISTS memories_au AFTER UPDATE OF text ON memories BEGIN
-    INSERT INTO memories_fts (memories_fts, rowid, text) VALUES ('delete', old.rid, old.text);
-    INSERT INTO memories_fts (rowid, text) VALUES (new.rid, new.text);
+    INSERT INTO memories_fts (memories_fts, rowid, text, fts_scope) VALUES ('delete', old.rid, old.text, old.fts_scope);
+    INSERT INTO memories_fts (rowid, text, fts_scope) VALUES (new.rid, new.text, new.fts_scope);
 END;
 
 CREATE TABLE IF NOT EXISTS memory_episodes (

@@ -48,15 +48,15 @@ def test_a_connection_cut_mid_add_is_retried_and_leaves_one_copy(
     real_q = neo4j_module._q
 
     def cutting_q(name: str) -> str:
-        if name == "plan_relations" and not cuts:
+        if name == "plan_write" and not cuts:
             cuts.append(name)
-            proxy.kill_all()  # the transaction has already written memories and entities
+            proxy.kill_all()  # the add's transaction is open; its one statement (the whole plan) is cut off
         return real_q(name)
 
     monkeypatch.setattr(neo4j_module, "_q", cutting_q)
     memory = Memory(store=via_proxy, embedder=embedder)
     result = memory.add("Alice met Bob at GraphConf 2025 in San Francisco.", user_id="u")
-    assert cuts == ["plan_relations"]
+    assert cuts == ["plan_write"]
     direct = Memory(store=store, embedder=embedder)
     assert sorted(r["id"] for r in direct.get_all(user_id="u")["results"]) == sorted(r["id"] for r in result["results"])
     graph = direct.to_networkx(user_id="u")
@@ -73,7 +73,7 @@ def test_a_failed_add_transaction_leaves_no_partial_episode_and_a_retry_complete
     real_q = neo4j_module._q
 
     def dying_q(name: str) -> str:
-        if name == "plan_relations":
+        if name == "plan_write":
             proxy.refuse = True  # the network stays down: retries cannot reconnect
             proxy.kill_all()
         return real_q(name)
@@ -119,7 +119,7 @@ def test_schema_setup_is_idempotent_and_creates_the_indexes(neo4j_server: Neo4jS
     by_name = {r["name"]: (r["type"], r["state"]) for r in rows}
     for name in ("memory_embedding", "entity_embedding", "relation_embedding"):
         assert by_name[name] == ("VECTOR", "ONLINE")
-    for name in ("memory_text", "entity_names"):
+    for name in ("memory_text_scoped", "entity_names_scoped"):
         assert by_name[name] == ("FULLTEXT", "ONLINE")
     assert by_name["memory_scope"][0] == "RANGE"
     again.close()

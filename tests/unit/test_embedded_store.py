@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -10,6 +12,7 @@ from graphmem import Memory, StoreError
 from graphmem.models import Scope
 from graphmem.providers.embed import Embedder
 from graphmem.recall.terms import quoted_or_query
+from graphmem.stores import embedded
 from graphmem.stores.embedded import EmbeddedStore
 
 
@@ -19,10 +22,14 @@ def test_a_failure_inside_the_add_transaction_leaves_no_partial_write(
     store = EmbeddedStore(tmp_path / "g.db", embedder.dim)
     memory = Memory(store=store, embedder=embedder)
 
-    def boom(*_: object) -> None:
-        raise RuntimeError("disk full")
+    real_insert_many = embedded._insert_many
 
-    monkeypatch.setattr(EmbeddedStore, "_insert_history", staticmethod(boom))
+    def boom(conn: Any, table: str, rows: Any, returning: bool = True) -> set[str]:
+        if table == "history":  # the last batch of the add: memories, entities and relations are in by then
+            raise RuntimeError("disk full")
+        return real_insert_many(conn, table, rows, returning)
+
+    monkeypatch.setattr(embedded, "_insert_many", boom)
     with pytest.raises(RuntimeError, match="disk full"):
         memory.add("Alice met Bob at GraphConf 2025 in San Francisco.", user_id="u")
     monkeypatch.undo()
@@ -69,3 +76,33 @@ def test_store_reports_an_unusable_path(tmp_path: Path) -> None:
 
 def test_full_text_query_quotes_every_term() -> None:
     assert quoted_or_query(['he said "hi"', "OR", "NEAR(x)", "*:*"]) == '"he said hi" OR "OR" OR "NEAR x"'
+
+
+def test_a_store_from_before_the_scoped_full_text_column_is_migrated_on_open(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    path = tmp_path / "old.db"
+    memory = Memory(store=EmbeddedStore(path, embedder.dim), embedder=embedder)
+    memory.add("The kiwi orchard is in Otago.", user_id="u1", infer=False)
+    memory.add("A kiwi is a flightless bird.", user_id="u2", infer=False)
+    memory.close()
+    # Rewind the file to the earlier schema: one-column full-text index, no fts_scope column.
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        """
+        DROP TRIGGER memories_ai; DROP TRIGGER memories_ad; DROP TRIGGER memories_au; DROP TABLE memories_fts;
+        ALTER TABLE memories DROP COLUMN fts_scope;
+        CREATE VIRTUAL TABLE memories_fts USING fts5 (text, content = 'memories', content_rowid = 'rid',
+                                                      tokenize = 'porter unicode61');
+        INSERT INTO memories_fts (memories_fts) VALUES ('rebuild');
+        """
+    )
+    conn.close()
+
+    reopened = Memory(store=EmbeddedStore(path, embedder.dim), embedder=embedder)
+    bm25 = reopened.store.text_search("memory", Scope(user_id="u1"), ["kiwi"], 10)
+    assert [reopened.get(i)["memory"] for i, _ in bm25] == ["The kiwi orchard is in Otago."]
+    reopened.add("Kiwi season starts in May.", user_id="u1", infer=False)  # the new triggers index new rows
+    assert len(reopened.store.text_search("memory", Scope(user_id="u1"), ["kiwi"], 10)) == 2
+    assert len(reopened.store.text_search("memory", Scope(), ["kiwi"], 10)) == 3
+    reopened.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timezone
 
 from graphmem.ingest.plan import Embeddings, build_plan, derived_id, draft, resolve_entities, text_hash
@@ -83,6 +84,28 @@ def test_plan_ids_are_derived_from_the_episode_so_replays_match() -> None:
         return [m.id for m in plan.memories] + [r.id for r in plan.relations] + [e.id for e in plan.entities]
 
     assert plan_once() == plan_once()
+
+
+def test_derived_ids_are_the_uuid5_of_the_episode_and_parts() -> None:
+    """Ids written by earlier versions (``uuid.uuid5``) must stay the ids a replay derives."""
+    namespace = uuid.UUID("6f1c52a4-6b8e-4b8e-9a53-0b6f8f3c2d11")
+    for parts in (("ep1", "entity", "sam"), ("e", "relation", "a", "KNOWS", "b"), ("é-ü", "memory", "0", "x" * 500)):
+        assert derived_id(*parts) == str(uuid.uuid5(namespace, "\x1f".join(parts)))
+
+
+def test_known_triples_share_their_type_phrase_vector_and_one_provenance() -> None:
+    episode = Episode(id="ep3", scope=SCOPE, messages=MESSAGES, created_at=NOW)
+    known = Extraction(relations=[ExtractedRelation(source=f"m{i}", type="directed by", target="d", fact=f"f{i}")
+                                  for i in range(3)])  # fmt: skip
+    d = draft(known, MESSAGES, by_type=True)
+    phrase = [0.5, 0.5]
+    vectors = Embeddings({"directed by": phrase, "m0": [1.0, 0.0], "m1": [0.0, 1.0], "m2": [1.0, 1.0], "d": [0.0, 0.0]})
+    plan = build_plan(episode=episode, d=d, resolved=resolve_entities(d, "ep3", {}), duplicates={},
+                      existing_relations={}, vectors=vectors, metadata={}, now=NOW).plan  # fmt: skip
+    assert [r.embedding for r in plan.relations] == [phrase] * 3
+    assert all(r.embedding is plan.relations[0].embedding for r in plan.relations)  # one vector, converted once
+    assert [r.provenance.episode_ids for r in plan.relations] == [["ep3"]] * 3 and plan.mentions == []
+    assert {e.name: e.embedding for e in plan.entities}["m1"] == [0.0, 1.0]
 
 
 def test_plan_links_duplicates_reuses_relations_and_cites_supporting_memories() -> None:

@@ -1,0 +1,14 @@
+// Entity resolution: entities of exactly this scope (absent fields passed as '') that answer to one of $names.
+// Own names through the (scope, normalized) uniqueness index, one seek per name; aliases among this scope's
+// :Aliased entities only (those with a name besides their own). The cost follows the batch, not the store.
+CALL () {
+  UNWIND $names AS name
+  MATCH (x:Entity {user_id: $user_id, agent_id: $agent_id, run_id: $run_id, normalized: name})
+  RETURN x
+  UNION
+  MATCH (x:Aliased {user_id: $user_id, agent_id: $agent_id, run_id: $run_id})
+  WHERE x:Entity AND any(n IN x.names WHERE n IN $names)
+  RETURN x
+}
+RETURN x {.id, .name, .normalized, .type, .summary, .user_id, .agent_id, .run_id, .created_at, .aliases, .names} AS entity
+ORDER BY x.id

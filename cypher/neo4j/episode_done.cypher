@@ -1,2 +1,0 @@
-MATCH (e:Episode {id: $id})
-SET e.status = 'done', e.error = null

@@ -1,3 +1,0 @@
-UNWIND $rows AS row
-MERGE (e:Entity {id: row.id})
-ON CREATE SET e += row.props
