@@ -182,26 +182,28 @@ def _migrate(conn: sqlite3.Connection) -> None:
     columns = {r["name"] for r in conn.execute("PRAGMA table_xinfo(memories)")}
     if not columns or "fts_scope" in columns:
         return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with _schema_tx(conn):
         conn.execute("ALTER TABLE memories ADD COLUMN fts_scope TEXT GENERATED ALWAYS AS ('u' || hex(user_id)) VIRTUAL")
         for trigger in ("memories_ai", "memories_ad", "memories_au"):
             conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
         conn.execute("DROP TABLE IF EXISTS memories_fts")
         conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('fts_rebuild', '1')")
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
 
 
 def _finish_migration(conn: sqlite3.Connection) -> None:
     if conn.execute("SELECT 1 FROM meta WHERE key = 'fts_rebuild'").fetchone() is None:
         return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with _schema_tx(conn):
         conn.execute("INSERT INTO memories_fts (memories_fts) VALUES ('rebuild')")
         conn.execute("DELETE FROM meta WHERE key = 'fts_rebuild'")
+
+
+@contextmanager
+def _schema_tx(conn: sqlite3.Connection) -> Iterator[None]:
+    """A migration step: all of it or nothing (the store's own ``_tx`` also counts writes; this one need not)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Literal, TypeVar
@@ -423,15 +423,7 @@ class Neo4jStore:
         wanted = list(dict.fromkeys(normalized_names))
         if not wanted:
             return {}
-        out: dict[str, EntityRecord] = {}
-        keys = set(wanted)
-        for r in self._read("entities_by_keys", **scope_values(scope), names=wanted):
-            entity = r["entity"]
-            record = entity_from(entity, list(entity["aliases"]))
-            for key in entity["names"]:
-                if key in keys:
-                    out.setdefault(key, record)
-        return out
+        return _by_name(self._read("entities_by_keys", **scope_values(scope), names=wanted), wanted)
 
     def entities_named(self, scope: Scope, normalized_names: Sequence[str]) -> list[EntityRecord]:
         found = self._entities_by_names({**_read_scope(scope), **_seek(scope)}, normalized_names)
@@ -441,14 +433,7 @@ class Neo4jStore:
         wanted = list(dict.fromkeys(names))
         if not wanted:
             return {}
-        out: dict[str, EntityRecord] = {}
-        for r in self._read("entities_by_names", **scope, names=wanted):
-            entity = r["entity"]
-            record = entity_from(entity, list(entity["aliases"]))
-            for key in entity["names"]:
-                if key in wanted:
-                    out.setdefault(key, record)
-        return out
+        return _by_name(self._read("entities_by_names", **scope, names=wanted), wanted)
 
     def get_entities(self, ids: Sequence[str]) -> list[EntityRecord]:
         if not ids:
@@ -546,3 +531,16 @@ def _reason(exc: BaseException) -> str:
     """The driver's message on one line (it nests causes over several), without its internals."""
     text = " ".join(str(exc).split()) or type(exc).__name__
     return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _by_name(rows: Iterable[dict[str, Any]], wanted: Sequence[str]) -> dict[str, EntityRecord]:
+    """Normalized name -> entity, from rows of ``{entity: {..., names, aliases}}``; the first row wins a name."""
+    keys = set(wanted)
+    out: dict[str, EntityRecord] = {}
+    for r in rows:
+        entity = r["entity"]
+        record = entity_from(entity, list(entity["aliases"]))
+        for key in entity["names"]:
+            if key in keys:
+                out.setdefault(key, record)
+    return out
