@@ -47,7 +47,7 @@ class Neo4jSettings(_Strict):
     password: str | None = Field(default_factory=lambda: _env("NEO4J_PASSWORD"))
     database: str | None = Field(default_factory=lambda: _env("NEO4J_DATABASE"))
     exact_limit: int = Field(
-        default=50_000, ge=0, description="scopes with at most this many vectors are searched exactly, not by ANN"
+        default=50_000, ge=0, description="the most vectors a scope may have to be searched exactly (not by ANN)"
     )
 
 

@@ -27,6 +27,19 @@ class PhraseVectors:
         self._cache: OrderedDict[str, F32] = OrderedDict()
         self._lock = threading.Lock()
 
+    def with_query(self, query: str, words: Sequence[str]) -> F32:
+        """The query's vector, embedded in the same call as whichever of its ``words`` are not cached yet (one
+        forward pass instead of two: words are shorter than the query, so they ride along almost free)."""
+        with self._lock:
+            missing = list(dict.fromkeys(w for w in words if w not in self._cache))
+        vectors = self.embedder.embed([query, *missing])
+        with self._lock:
+            for word, vec in zip(missing, vectors[1:], strict=True):
+                self._cache[word] = np.asarray(vec, dtype=np.float32)
+            while len(self._cache) > self.capacity:
+                self._cache.popitem(last=False)
+        return np.asarray(vectors[0], dtype=np.float32)
+
     def matrix(self, texts: Sequence[str]) -> F32:
         """One row per text, in order (``(0, dim)`` for none)."""
         if not texts:

@@ -39,7 +39,9 @@ def search(
     phrases: PhraseVectors | None = None,
 ) -> dict[str, Any]:
     """Fused results in scope; with a ``reranker``, the best ``limit * reranker.pool_factor`` reordered by it."""
-    vector = embedder.embed([req.query])[0]
+    phrases = phrases or PhraseVectors(embedder)
+    terms = query_terms(req.query)
+    vector = phrases.with_query(req.query, terms)  # the walk matches these words against relation types
     pool = max(cfg.min_pool, req.limit * cfg.pool_factor)
     allowed = _allowed(store, req) if req.filters is not None else None
     weights = cfg.weights.model_dump()
@@ -51,13 +53,13 @@ def search(
     else:
         lanes["vector"] = [i for i, _ in store.vector_search("memory", req.scope, vector, pool, req.as_of)]
     bm25_pool = pool if allowed is None else pool * 4
-    lanes["bm25"] = [i for i, _ in store.text_search("memory", req.scope, query_terms(req.query), bm25_pool, req.as_of)]
+    lanes["bm25"] = [i for i, _ in store.text_search("memory", req.scope, terms, bm25_pool, req.as_of)]
     linked = link(store, req.scope, req.query, vector, cfg) if cfg.max_hops >= 0 else Linked()
     seeds = linked.seeds
     reached: list[Reached] = []
     if seeds:
-        asked = [w for w in query_terms(req.query) if w not in linked.covered]  # the names say who, not what
-        relevance = Relevance(store, vector, asked, phrases or PhraseVectors(embedder))
+        asked = [w for w in terms if w not in linked.covered]  # the names say who, not what
+        relevance = Relevance(store, vector, asked, phrases)
         reached = expand(store, req.scope, seeds, relevance, cfg, req.as_of)
     lanes["graph"] = memory_ranking(store, req.scope, seeds, reached, pool if allowed is None else pool * 4)
     if allowed is not None:

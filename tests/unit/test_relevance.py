@@ -41,3 +41,15 @@ def test_shared_stems_link_word_forms_of_one_stem_only() -> None:
     assert table[1, 1] == 5 / 6
     assert table[0, 2] == 0.5  # four shared letters count over the longer word
     assert table[0, 3] == table[1, 3] == 0.0 and table[1, 0] == 0.0  # under four shared letters: nothing
+
+
+def test_the_query_and_its_unseen_words_share_one_embedding_call() -> None:
+    embedder = CountingEmbedder()
+    phrases = PhraseVectors(embedder)
+    vector = phrases.with_query("who directed it", ["directed"])
+    assert embedder.seen == [["who directed it", "directed"]]
+    assert np.allclose(vector, CountingEmbedder().embed(["who directed it"])[0])
+    phrases.with_query("who directed that", ["directed"])  # a cached word is not embedded again
+    assert embedder.seen[-1] == ["who directed that"]
+    phrases.matrix(["directed"])
+    assert len(embedder.seen) == 2  # served from the cache: no further call
