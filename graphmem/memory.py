@@ -26,11 +26,11 @@ from graphmem.models import HistoryEvent, MemoryRecord, Scope, utcnow
 from graphmem.providers.embed import Embedder
 from graphmem.providers.factory import make_chat_model, make_embedder, make_extractor, make_reranker, make_store
 from graphmem.providers.llm import ChatModel
+from graphmem.providers.phrases import PhraseVectors
 from graphmem.recall.explore import neighbors as _neighbors
 from graphmem.recall.explore import paths as _paths
 from graphmem.recall.explore import to_networkx as _to_networkx
 from graphmem.recall.filters import compile_filters, matches
-from graphmem.recall.phrases import PhraseVectors
 from graphmem.recall.rerank import Reranker
 from graphmem.recall.search import SearchRequest
 from graphmem.recall.search import search as _search
@@ -89,9 +89,12 @@ class Memory:
         self.store = store or make_store(self.config.graph_store, self.embedder.dim)
         self.chat = chat or make_chat_model(self.config.llm)
         self.extractor = extractor or make_extractor(self.chat, self.config.custom_prompt)
-        self._ingest = Ingestor(self.store, self.embedder, self.extractor, self.chat, self.config.reconcile)
+        # Names, relation-type phrases and query words, embedded once each for writes and searches alike.
+        self._phrases = PhraseVectors(self.embedder)
+        self._ingest = Ingestor(
+            self.store, self.embedder, self.extractor, self.chat, self.config.reconcile, phrases=self._phrases
+        )
         self.reranker = reranker or make_reranker(self.config.reranker, self.chat)
-        self._phrases = PhraseVectors(self.embedder)  # query words and relation-type phrases, embedded once each
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Memory:

@@ -8,9 +8,7 @@ deterministically; the decisions themselves are pure functions in ``plan`` and `
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,44 +51,12 @@ from graphmem.models import (
 )
 from graphmem.providers.embed import Embedder
 from graphmem.providers.llm import ChatModel, LlmError, Usage
+from graphmem.providers.phrases import PhraseVectors
 from graphmem.stores.base import Store
 
 log = logging.getLogger(__name__)
 
 MAX_CALLS = 2  # per add: extraction + reconciliation
-
-
-class _RecentVectors:
-    """Vectors of recently embedded short texts (entity names, relation-type phrases), least recently used out.
-
-    Bulk loads and many small adds repeat the same few relation-type phrases and common names ("Berlin",
-    "directed by") call after call; those are embedded once, not once per call. Long texts (facts) are not kept.
-    Rows are float32 (1.5 KB each for 384 dimensions), so the default bound holds about 6 MB.
-    """
-
-    def __init__(self, rows: int = 4096, max_chars: int = 100) -> None:
-        self.rows, self.max_chars = rows, max_chars
-        self._vectors: OrderedDict[str, np.ndarray[Any, np.dtype[np.float32]]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get_many(self, texts: list[str]) -> dict[str, list[float]]:
-        out: dict[str, list[float]] = {}
-        with self._lock:
-            for text in texts:
-                vector = self._vectors.get(text)
-                if vector is not None:
-                    self._vectors.move_to_end(text)
-                    out[text] = vector.tolist()
-        return out
-
-    def put_many(self, texts: list[str], matrix: np.ndarray[Any, np.dtype[np.float32]]) -> None:
-        with self._lock:
-            for text, vector in zip(texts, matrix, strict=True):
-                if len(text) <= self.max_chars:
-                    self._vectors[text] = vector.copy()
-                    self._vectors.move_to_end(text)
-            while len(self._vectors) > self.rows:
-                self._vectors.popitem(last=False)
 
 
 @dataclass
@@ -100,7 +66,11 @@ class Ingestor:
     extractor: Extractor
     chat: ChatModel | None = None  # the reconciliation model; None: deterministic decisions only
     settings: ReconcileConfig = field(default_factory=ReconcileConfig)
-    _recent: _RecentVectors = field(default_factory=lambda: _RecentVectors(), init=False, repr=False)
+    phrases: PhraseVectors | None = None  # short texts embedded once across calls (Memory shares it with search)
+    _vectors: PhraseVectors = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._vectors = self.phrases or PhraseVectors(self.embedder)
 
     def add(
         self,
@@ -189,15 +159,9 @@ class Ingestor:
 
     # -- steps ------------------------------------------------------------------------------------------------------
     def _embed(self, texts: list[str]) -> Embeddings:
-        """Each distinct text embedded once, in one batch; short texts a recent add embedded come from the cache."""
+        """Each distinct text embedded once, in one batch; short texts an earlier call embedded are not redone."""
         texts = list(dict.fromkeys(texts))
-        by_text = self._recent.get_many(texts)
-        missing = [t for t in texts if t not in by_text]
-        if missing:
-            matrix = np.asarray(self.embedder.embed(missing), dtype=np.float32)
-            by_text.update(zip(missing, matrix.tolist(), strict=True))
-            self._recent.put_many(missing, matrix)
-        return Embeddings(by_text)
+        return Embeddings(dict(zip(texts, self._vectors.matrix(texts).tolist(), strict=True)))
 
     def _entity_candidates(
         self, d: Draft, resolved: Resolved, scope: Scope, vectors: Embeddings, question: Question

@@ -27,7 +27,7 @@ import numpy.typing as npt
 from graphmem.config import SearchConfig
 from graphmem.ingest.plan import type_phrase
 from graphmem.models import RelationRecord, Scope, normalize_name
-from graphmem.recall.phrases import PhraseVectors
+from graphmem.providers.phrases import PhraseVectors
 from graphmem.recall.terms import mentions_self, query_terms, words
 from graphmem.stores.base import Store
 

@@ -11,10 +11,10 @@ import numpy as np
 from graphmem.config import SearchConfig
 from graphmem.models import MemoryRecord, Scope
 from graphmem.providers.embed import Embedder
+from graphmem.providers.phrases import PhraseVectors
 from graphmem.recall.filters import Filter, matches
 from graphmem.recall.fuse import normalized, rrf
 from graphmem.recall.graph import Linked, Reached, Relevance, expand, link, memory_ranking
-from graphmem.recall.phrases import PhraseVectors
 from graphmem.recall.rerank import Reranker, RerankInput, rerank
 from graphmem.recall.terms import query_terms
 from graphmem.stores.base import Store

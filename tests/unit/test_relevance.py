@@ -1,11 +1,11 @@
-"""The pieces of relation-aware expansion that need no store: phrase caching and word-stem matching."""
+"""Pieces that need no store: the short-text vector cache (write and read paths) and word-stem matching."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from graphmem.providers.phrases import PhraseVectors
 from graphmem.recall.graph import _shared_stems
-from graphmem.recall.phrases import PhraseVectors
 
 
 class CountingEmbedder:
@@ -53,3 +53,17 @@ def test_the_query_and_its_unseen_words_share_one_embedding_call() -> None:
     assert embedder.seen[-1] == ["who directed that"]
     phrases.matrix(["directed"])
     assert len(embedder.seen) == 2  # served from the cache: no further call
+
+
+def test_short_texts_are_kept_least_recently_used_out_and_long_ones_never() -> None:
+    embedder = CountingEmbedder()
+    phrases = PhraseVectors(embedder, capacity=2, max_chars=10)
+    first = phrases.matrix(["a", "b", "a fact that is long"])
+    phrases.matrix(["a", "b", "a fact that is long"])
+    assert embedder.seen[-1] == ["a fact that is long"]  # only the long text is embedded again
+    phrases.matrix(["a"])  # "a" is now the most recently used
+    phrases.matrix(["c"])
+    phrases.matrix(["a", "b", "c"])
+    assert embedder.seen[-1] == ["b"]  # "b" was evicted, "a" and "c" were kept
+    first[0, 0] = 9.0  # rows are copies: the caller's matrix can change or go away
+    assert phrases.matrix(["a"])[0, 0] != 9.0
