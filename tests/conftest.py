@@ -16,14 +16,14 @@ from graphmem.stores.base import Store
 from graphmem.stores.embedded import EmbeddedStore
 from graphmem.stores.neo4j import Neo4jStore
 from tests.llm_server import LlmServer
-from tests.neo4j_server import Neo4jServer, find_neo4j
+from tests.neo4j_server import Neo4jServer, find_neo4j, terminal_lines
 
 BACKENDS = ["embedded", "neo4j"]
 
 
 @pytest.fixture(scope="session")
-def neo4j_server() -> Iterator[Neo4jServer]:
-    found = find_neo4j()
+def neo4j_server(request: pytest.FixtureRequest) -> Iterator[Neo4jServer]:
+    found = find_neo4j(report=terminal_lines(request.config))
     if isinstance(found, str):
         if os.environ.get("GRAPHMEM_REQUIRE_NEO4J") == "1":
             pytest.fail(found)
