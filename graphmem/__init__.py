@@ -1,12 +1,33 @@
-"""graphmem: graph-first knowledge memory for AI agents, with a mem0-shaped API."""
+"""graphmem: graph-first knowledge memory for AI agents, with a mem0-shaped API.
 
-from graphmem.config import MemoryConfig
-from graphmem.errors import ConfigError, GraphmemError, NotFoundError, StoreError, ValidationError
-from graphmem.memory import AsyncMemory, Memory
+``Memory``, ``AsyncMemory`` and ``MemoryConfig`` are imported on first use (PEP 562), so ``import graphmem``, the
+errors and ``graphmem --help`` do not pay for numpy, pydantic models and the pipelines until a memory is made.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from graphmem.errors import (
+    ConfigError,
+    ExtractionError,
+    GraphmemError,
+    NotFoundError,
+    StoreError,
+    ValidationError,
+)
+
+if TYPE_CHECKING:
+    from graphmem.config import MemoryConfig
+    from graphmem.memory import AsyncMemory, Memory
+
+_LAZY = {"AsyncMemory": "graphmem.memory", "Memory": "graphmem.memory", "MemoryConfig": "graphmem.config"}
 
 __all__ = [
     "AsyncMemory",
     "ConfigError",
+    "ExtractionError",
     "GraphmemError",
     "Memory",
     "MemoryConfig",
@@ -15,3 +36,16 @@ __all__ = [
     "ValidationError",
 ]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'graphmem' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])

@@ -9,13 +9,15 @@ import functools
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from graphmem.config import EmbeddedGraphStore, MemoryConfig, default_home
-from graphmem.errors import GraphmemError
-from graphmem.memory import Memory
+from graphmem.errors import GraphmemError, NotFoundError
+from graphmem.home import default_home, default_store
+
+if TYPE_CHECKING:  # imported when a command opens a memory: `graphmem --help` loads neither pydantic nor numpy
+    from graphmem.memory import Memory
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -23,22 +25,41 @@ DEMO_CONVERSATIONS = [
     "Hi, I'm Alex. I love basketball and gaming.",
     "Alice met Bob at GraphConf 2025 in San Francisco.",
 ]
-DEMO_QUERIES = ["What do you know about me?", "Who did Alice meet at GraphConf?"]
+DEMO_QUERIES = ["What do you know about me?", "Who did Alice meet at GraphConf?", "Where was GraphConf?"]
 
 
-def _open(store: str | None, config: str | None) -> Memory:
+def _open(store: str | None, config: str | None, *, must_exist: bool = False) -> Memory:
+    """The memory a command works on. ``must_exist`` for commands that only read or change what is there: a
+    missing embedded store is then an error naming its path (the store refuses to create it), never a new file."""
+    from graphmem.config import EmbeddedGraphStore, MemoryConfig
+    from graphmem.memory import Memory
+
     cfg = MemoryConfig.from_file(config) if config else MemoryConfig()
     if store:
         if not isinstance(cfg.graph_store, EmbeddedGraphStore):
             raise click.UsageError("--store names an embedded store file; the config chooses another store")
         cfg.graph_store.config.path = store
+    if must_exist and isinstance(cfg.graph_store, EmbeddedGraphStore):
+        cfg.graph_store.config.create = False
     return Memory(cfg)
+
+
+class StoreOption(click.Option):
+    """``--store``, whose help shows the default file as it is when help is shown ($GRAPHMEM_HOME included)."""
+
+    def __init__(self, *args: Any, default_file: Callable[[], Path], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.default_file = default_file
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        self.help = f"SQLite file of the embedded store (default: {self.default_file()}; $GRAPHMEM_HOME moves it)."
+        return super().get_help_record(ctx)
 
 
 def memory_options(fn: F) -> F:
     """--store/--config/--user/--agent/--run/--json, shared by every command that opens a memory."""
     options = [
-        click.option("--store", type=click.Path(dir_okay=False), help="SQLite file (default: $GRAPHMEM_HOME)."),
+        click.option("--store", cls=StoreOption, default_file=default_store, type=click.Path(dir_okay=False)),
         click.option("--config", type=click.Path(exists=True, dir_okay=False), help="YAML config file."),
         click.option("--user", "user_id", help="user_id scope."),
         click.option("--agent", "agent_id", help="agent_id scope."),
@@ -50,8 +71,13 @@ def memory_options(fn: F) -> F:
     return fn
 
 
-def scope_of(kwargs: dict[str, Any]) -> dict[str, Any]:
-    return {k: kwargs[k] for k in ("user_id", "agent_id", "run_id") if kwargs.get(k)}
+def scope_of(kwargs: dict[str, Any], *, required: bool = False) -> dict[str, Any]:
+    """The --user/--agent/--run values given. ``required`` for commands whose method needs a scope: the error
+    then names the flags (the library's names user_id, agent_id and run_id mean nothing on a command line)."""
+    scope = {k: kwargs[k] for k in ("user_id", "agent_id", "run_id") if kwargs.get(k)}
+    if required and not scope:
+        raise click.UsageError("give a scope: at least one of --user, --agent or --run")
+    return scope
 
 
 def _emit(value: Any, as_json: bool, human: Callable[[Any], None]) -> None:
@@ -128,11 +154,13 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--store", type=click.Path(dir_okay=False), help="SQLite file (default: $GRAPHMEM_HOME/demo.db).")
+@click.option(
+    "--store", cls=StoreOption, default_file=lambda: default_home() / "demo.db", type=click.Path(dir_okay=False)
+)
 @click.option("--json", "as_json", is_flag=True)
 @handle_errors
 def demo(store: str | None, as_json: bool) -> None:
-    """Add two conversations, run two searches and print what was found. Offline, no API key."""
+    """Add two conversations, run three searches and print what was found. Offline, no API key."""
     path = Path(store) if store else default_home() / "demo.db"
     with _open(str(path), None) as memory:
         memory.delete_all(user_id="alex")
@@ -154,7 +182,7 @@ def demo(store: str | None, as_json: bool) -> None:
         if as_json:
             _emit(report, True, print)
         else:
-            click.echo(f'\nTry: graphmem search --store {path} --user alex "Where was GraphConf?"')
+            click.echo(f'\nTry: graphmem paths --store {path} --user alex Bob "San Francisco"')
 
 
 @main.command()
@@ -167,9 +195,9 @@ def add(
     text: str, store: str | None, config: str | None, as_json: bool, metadata: str | None, no_infer: bool, **scope: Any
 ) -> None:
     """Add a message (TEXT) to memory."""
-    meta = _json_option("--metadata", metadata)
+    meta, where = _json_option("--metadata", metadata), scope_of(scope, required=True)
     with _open(store, config) as memory:
-        _emit(memory.add(text, **scope_of(scope), metadata=meta, infer=not no_infer), as_json, print_add)
+        _emit(memory.add(text, **where, metadata=meta, infer=not no_infer), as_json, print_add)
 
 
 @main.command()
@@ -194,12 +222,13 @@ def search(
     **scope: Any,
 ) -> None:
     """Search memories and relations."""
-    with _open(store, config) as memory:
+    where, parsed = scope_of(scope, required=True), _json_option("--filters", filters)
+    with _open(store, config, must_exist=True) as memory:
         result = memory.search(
             query,
-            **scope_of(scope),
+            **where,
             limit=limit,
-            filters=_json_option("--filters", filters),
+            filters=parsed,
             threshold=threshold,
             rerank=rerank,
             as_of=as_of,
@@ -214,8 +243,9 @@ def search(
 @handle_errors
 def list_(store: str | None, config: str | None, as_json: bool, limit: int, filters: str | None, **scope: Any) -> None:
     """List memories in scope (get_all)."""
-    with _open(store, config) as memory:
-        result = memory.get_all(**scope_of(scope), limit=limit, filters=_json_option("--filters", filters))
+    where, parsed = scope_of(scope, required=True), _json_option("--filters", filters)
+    with _open(store, config, must_exist=True) as memory:
+        result = memory.get_all(**where, limit=limit, filters=parsed)
         _emit(result, as_json, print_memories)
 
 
@@ -225,7 +255,7 @@ def list_(store: str | None, config: str | None, as_json: bool, limit: int, filt
 @handle_errors
 def get(memory_id: str, store: str | None, config: str | None, as_json: bool, **_: Any) -> None:
     """Show one memory."""
-    with _open(store, config) as memory:
+    with _open(store, config, must_exist=True) as memory:
         found = memory.get(memory_id)
         if found is None:
             raise click.ClickException(f"memory {memory_id!r} not found")
@@ -238,8 +268,10 @@ def get(memory_id: str, store: str | None, config: str | None, as_json: bool, **
 @handle_errors
 def history(memory_id: str, store: str | None, config: str | None, as_json: bool, **_: Any) -> None:
     """Show the ADD/UPDATE/DELETE events of a memory."""
-    with _open(store, config) as memory:
+    with _open(store, config, must_exist=True) as memory:
         events = memory.history(memory_id)
+        if not events:  # every memory ever added has its ADD event, deleted ones included
+            raise NotFoundError("memory", memory_id)
 
         def human(items: list[dict[str, Any]]) -> None:
             for e in items:
@@ -258,9 +290,10 @@ def delete(
     memory_id: str | None, store: str | None, config: str | None, as_json: bool, delete_all: bool, **scope: Any
 ) -> None:
     """Delete one memory, or with --all everything in a scope."""
-    with _open(store, config) as memory:
+    where = scope_of(scope, required=delete_all)
+    with _open(store, config, must_exist=True) as memory:
         if delete_all:
-            result = memory.delete_all(**scope_of(scope))
+            result = memory.delete_all(**where)
         elif memory_id:
             result = memory.delete(memory_id)
         else:
@@ -273,7 +306,7 @@ def delete(
 @handle_errors
 def retry(store: str | None, config: str | None, as_json: bool, **scope: Any) -> None:
     """Re-process episodes whose extraction failed (all scopes unless --user/--agent/--run)."""
-    with _open(store, config) as memory:
+    with _open(store, config, must_exist=True) as memory:
         result = memory.retry_failed(**scope_of(scope))
         _emit(
             result,
@@ -300,8 +333,9 @@ def paths(
     **scope: Any,
 ) -> None:
     """Evidence paths between two entities, each hop with the episode it came from."""
-    with _open(store, config) as memory:
-        _emit(memory.paths(source, target, **scope_of(scope), max_hops=max_hops, limit=limit), as_json, print_paths)
+    where = scope_of(scope, required=True)
+    with _open(store, config, must_exist=True) as memory:
+        _emit(memory.paths(source, target, **where, max_hops=max_hops, limit=limit), as_json, print_paths)
 
 
 @main.command(name="import")
@@ -318,7 +352,49 @@ def import_(file: str, store: str | None, config: str | None, as_json: bool, **s
     _emit(
         summary,
         as_json,
-        lambda s: click.echo(f"imported {s['episodes']} episodes, {s['memories']} memories ({s['failed']} failed)"),
+        lambda s: _summary(f"imported {s['episodes']} episodes, {s['memories']} memories ({s['failed']} failed)", s),
+    )
+
+
+def _summary(headline: str, summary: dict[str, Any]) -> None:
+    """A load's one-line summary, then each bad line's number and reason (the --json output has them too)."""
+    click.echo(headline)
+    for error in summary["errors"]:
+        click.echo(f"  line {error['line']}: {error['error']}")
+
+
+@main.command(name="add-triples")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@memory_options
+@click.option("--metadata", help="JSON object stored with each batch's episode.")
+@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(min=1),
+              help="Triples per add_triples call (one episode and one transaction each).")  # fmt: skip
+@handle_errors
+def add_triples(
+    file: str, store: str | None, config: str | None, as_json: bool, metadata: str | None, batch_size: int, **scope: Any
+) -> None:
+    """Load triples from FILE (CSV or JSON lines) with add_triples: no extraction.
+
+    One triple a line: a CSV row `source,relationship,target` (quote fields that hold commas; a header row is
+    skipped) or JSON, `["s", "r", "o"]` or `{"source": ..., "relationship": ..., "destination": ...}`. Blank lines
+    and lines starting with # are skipped; a bad line is reported with its number and reason and the rest load.
+    Large files load in batches, with a progress bar.
+    """
+    from graphmem.transfer import count_lines
+    from graphmem.triples_file import load_triples
+
+    meta, where = _json_option("--metadata", metadata), scope_of(scope, required=True)
+    with _open(store, config) as memory, open(file, encoding="utf-8") as handle:
+        total = count_lines(file)
+        summary = load_triples(memory, handle, where, meta, batch_size=batch_size, total=total, progress=not as_json)
+    _emit(
+        summary,
+        as_json,
+        lambda s: _summary(
+            f"loaded {s['triples']} triples ({s['relations']} new relations, {s['episodes']} episode(s)); "
+            f"{s['failed']} bad lines",
+            s,
+        ),
     )
 
 
@@ -330,8 +406,9 @@ def export(store: str | None, config: str | None, as_json: bool, output: str | N
     """Export the scope's episodes as JSONL that `graphmem import` reads back."""
     from graphmem.transfer import export_lines
 
-    with _open(store, config) as memory:
-        lines: Iterator[str] = export_lines(memory, scope_of(scope))
+    where = scope_of(scope, required=True)
+    with _open(store, config, must_exist=True) as memory:
+        lines: Iterator[str] = export_lines(memory, where)
         if output:
             with open(output, "w", encoding="utf-8") as handle:
                 count = sum(1 for line in lines if handle.write(line + "\n"))

@@ -16,22 +16,23 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, fi
 from pydantic import ValidationError as PydanticValidationError
 
 from graphmem.errors import ConfigError
+from graphmem.home import default_store
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-def default_home() -> Path:
-    """Where the embedded store lives unless configured: ``$GRAPHMEM_HOME`` or ``~/.graphmem``."""
-    return Path(os.environ.get("GRAPHMEM_HOME") or Path.home() / ".graphmem")
-
-
 class EmbeddedStoreSettings(_Strict):
     path: str | None = Field(default=None, description="SQLite file; default $GRAPHMEM_HOME/graphmem.db")
+    create: bool = Field(
+        default=True,
+        description="create the file (and its folders) when missing; false: a missing store is a StoreError, so a "
+        "mistyped path is reported instead of answered from a new, empty store",
+    )
 
     def resolved_path(self) -> Path:
-        return Path(self.path).expanduser() if self.path else default_home() / "graphmem.db"
+        return Path(self.path).expanduser() if self.path else default_store()
 
 
 def _env(name: str) -> str | None:

@@ -93,7 +93,7 @@ def import_lines(
             try:
                 yield number, json.loads(line)
             except json.JSONDecodeError as exc:
-                yield number, ValidationError(f"line {number}", f"not valid JSON: {exc.msg}")
+                yield number, ValidationError("record", f"not valid JSON: {exc.msg}")
 
     return import_records(memory, parsed(), default_scope, total, progress)
 

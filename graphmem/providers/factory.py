@@ -1,8 +1,8 @@
 """Build the configured store, embedder, chat model, extractor and reranker: the one place that maps provider
 names to classes.
 
-Remote and LangChain providers are imported inside the functions that build them, so the offline defaults never
-import the openai SDK or langchain-core.
+Providers are imported inside the functions that build them: the offline defaults never import the openai SDK or
+langchain-core, and `import graphmem` (or `graphmem --help`) imports neither the Neo4j driver nor the rule tables.
 """
 
 from __future__ import annotations
@@ -30,15 +30,12 @@ from graphmem.config import (
 from graphmem.errors import ConfigError
 from graphmem.ingest.extract import Extractor
 from graphmem.ingest.llm_extract import LlmExtractor
-from graphmem.ingest.rules import RuleExtractor
 from graphmem.providers.embed import Embedder
 from graphmem.providers.llm import ChatModel
 from graphmem.providers.local_minilm import LocalMiniLM
 from graphmem.providers.rerank import CrossEncoder
 from graphmem.recall.rerank import CrossEncoderReranker, GraphDistance, LlmReranker, Mmr, Reranker
 from graphmem.stores.base import Store
-from graphmem.stores.embedded import EmbeddedStore
-from graphmem.stores.neo4j import Neo4jStore
 
 
 def make_embedder(cfg: EmbedderConfig) -> Embedder:
@@ -86,14 +83,22 @@ def _connection(c: RemoteCallSettings) -> dict[str, Any]:
 
 def make_store(cfg: GraphStoreConfig, dim: int) -> Store:
     if isinstance(cfg, Neo4jGraphStore):
+        from graphmem.stores.neo4j import Neo4jStore
+
         c = cfg.config
         return Neo4jStore(c.url, c.username, c.password, c.database, dim, exact_limit=c.exact_limit)
-    return EmbeddedStore(cfg.config.resolved_path(), dim)
+    from graphmem.stores.embedded import EmbeddedStore
+
+    return EmbeddedStore(cfg.config.resolved_path(), dim, create=cfg.config.create)
 
 
 def make_extractor(chat: ChatModel | None, custom_prompt: str | None) -> Extractor:
     """A chat model when one is configured (one extraction call per add), else the offline rules."""
-    return LlmExtractor(chat, custom_prompt) if chat is not None else RuleExtractor()
+    if chat is not None:
+        return LlmExtractor(chat, custom_prompt)
+    from graphmem.ingest.rules import RuleExtractor
+
+    return RuleExtractor()
 
 
 def make_reranker(cfg: RerankerConfig | None, chat: ChatModel | None) -> Reranker | None:

@@ -7,13 +7,14 @@ validity times and the episodes it came from, with a short excerpt of each episo
 from __future__ import annotations
 
 from collections import deque
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from graphmem.errors import NotFoundError
 from graphmem.models import EntityRecord, RelationRecord, Scope, normalize_name
 from graphmem.stores.base import Store
+
+if TYPE_CHECKING:  # networkx is imported where a graph is built: `import graphmem` and the CLI stay quick
+    import networkx as nx
 
 _PATH_FANOUT = 200  # edges read per entity per hop while searching paths
 _EXCERPT = 200
@@ -66,6 +67,8 @@ def neighbors(store: Store, scope: Scope, entity: str, hops: int, limit: int) ->
 
 def paths(store: Store, scope: Scope, source: str, target: str, max_hops: int, limit: int) -> list[dict[str, Any]]:
     """Simple paths (no entity twice) of at most ``max_hops`` edges, either direction, shortest first."""
+    import networkx as nx
+
     starts = {e.id for e in _entities(store, scope, source)}
     goals = {e.id for e in _entities(store, scope, target)}
     graph = nx.MultiGraph()
@@ -124,6 +127,8 @@ def _episode_excerpts(store: Store, ids: set[str]) -> dict[str, dict[str, Any]]:
 
 
 def to_networkx(store: Store, scope: Scope, include_expired: bool) -> nx.MultiDiGraph:
+    import networkx as nx
+
     graph = nx.MultiDiGraph()
     for e in store.list_entities(scope):
         graph.add_node(e.id, name=e.name, type=e.type, aliases=list(e.aliases), **e.scope.as_dict())

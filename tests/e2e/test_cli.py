@@ -41,6 +41,31 @@ def test_demo_prints_memories_scores_and_relations(run) -> None:  # type: ignore
     assert report["store"].endswith("home/demo.db")
 
 
+def test_demo_is_stable_and_ranks_the_direct_answer_first(run) -> None:  # type: ignore[no-untyped-def]
+    def searches() -> dict[str, tuple[list[tuple[object, ...]], list[tuple[object, ...]]]]:
+        report = json.loads(run("demo", "--json", store_path=None))  # each run: new random ids
+        return {
+            s["query"]: (
+                [(r["memory"], r["score"], r["lanes"]) for r in s["results"]],
+                [(f"{r['source']} -{r['relationship']}-> {r['destination']}", r["score"], r["hops"])
+                 for r in s["relations"]],
+            )
+            for s in report["searches"]
+        }  # fmt: skip
+
+    first = searches()
+    assert searches() == first  # scores and order do not change between runs
+    me_results, me_relations = first["What do you know about me?"]
+    about_alex = ["Alex" in text for text, _, _ in me_results]
+    assert about_alex[:3] == [True, True, True] and about_alex == sorted(about_alex, reverse=True)  # the user's first
+    direct = first["Who did Alice meet at GraphConf?"][1][0]
+    assert direct[0] == "Alice -MET-> Bob"
+    assert {r[0] for r in me_relations[:2]} == {"Alex -LOVES-> basketball", "Alex -LOVES-> gaming"}
+    assert all(r[1] == direct[1] for r in me_relations[:2])  # as direct an answer as "Bob" to "Who did Alice meet"
+    where = [r[0] for r in first["Where was GraphConf?"][1]]
+    assert where[0] == "GraphConf 2025 -LOCATED_IN-> San Francisco" and "Alice -MET-> Bob" in where[1:]
+
+
 def test_add_search_list_get_history_delete(run) -> None:  # type: ignore[no-untyped-def]
     added = json.loads(
         run("add", "Jane Doe works at Globex.", "--user", "u", "--metadata", '{"src": "mail"}', "--json")
@@ -63,7 +88,8 @@ def test_add_search_list_get_history_delete(run) -> None:  # type: ignore[no-unt
 
 
 def test_errors_are_one_clear_line(run) -> None:  # type: ignore[no-untyped-def]
-    assert "user_id: one of user_id, agent_id or run_id is required" in run("search", "x", ok=False)
+    assert "give a scope: at least one of --user, --agent or --run" in run("search", "x", ok=False)
+    run("add", "a first memory, so that the store exists", "--user", "u", "--no-infer")
     assert "filters.age.between" in run("search", "x", "--user", "u", "--filters", '{"age": {"between": 1}}', ok=False)
     assert "not valid JSON" in run("list", "--user", "u", "--filters", "{", ok=False)
 
