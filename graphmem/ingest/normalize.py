@@ -1,10 +1,13 @@
-"""Turn what a caller passes to ``add`` (a string, one message dict, or a list of them) into ``Message`` objects.
+"""Check what a caller passes to ``add`` / ``add_triples`` before anything is stored.
 
-Image parts are kept by reference on the message (and so on the episode) even when nothing reads them.
+Messages (a string, one message dict, or a list of them) become ``Message`` objects; image parts are kept by
+reference on the message (and so on the episode) even when nothing reads them. Metadata must be JSON, so that it
+reads back exactly as written on every backend instead of being turned into strings on the way in.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,6 +15,10 @@ from graphmem.errors import ValidationError
 from graphmem.models import Message
 
 _KNOWN_KEYS = {"role", "content", "name", "actor_id"}
+# The roles a caller may send (OpenAI's chat roles). Internal episodes use others (``add_triples`` stores its input
+# as one "data" message), but those are built by graphmem itself, never accepted from a caller.
+ROLES = ("user", "assistant", "system", "tool")
+_JSON_VALUES = "a JSON value (str, int, finite float, bool, None, or a list/dict of those)"
 
 
 def normalize_messages(messages: Any) -> list[Message]:
@@ -39,8 +46,8 @@ def _message(item: Any, where: str) -> Message:
     if not isinstance(item, Mapping):
         raise ValidationError(where, f"expected a dict with 'role' and 'content', got {type(item).__name__}")
     role = item.get("role", "user")
-    if not isinstance(role, str) or not role:
-        raise ValidationError(f"{where}.role", f"expected a non-empty string, got {role!r}")
+    if role not in ROLES:
+        raise ValidationError(f"{where}.role", f"expected one of {', '.join(ROLES)}, got {role!r}")
     for key in ("name", "actor_id"):
         if item.get(key) is not None and not isinstance(item[key], str):
             raise ValidationError(f"{where}.{key}", f"expected a string, got {type(item[key]).__name__}")
@@ -76,3 +83,50 @@ def _content(content: Any, where: str) -> tuple[str, list[str]]:
         else:
             raise ValidationError(f"{at}.type", f"expected 'text' (with a 'text' string) or 'image_url', got {kind!r}")
     return "\n".join(texts), images
+
+
+def normalize_metadata(metadata: Any) -> dict[str, Any]:
+    """A JSON copy of the caller's metadata, or a ``ValidationError`` naming the first bad value.
+
+    String keys; values JSON all the way down (``metadata.key``, ``metadata.key[2]``, ``metadata.key.sub`` name the
+    culprit). NaN and infinity are refused (JSON has no such numbers), and so are sets, bytes, datetimes and other
+    objects: storing ``str(value)`` would hand back something else than was put in. A tuple is stored as a list.
+    ``categories`` holds the memory's categories, so it must be a string or a list of strings.
+    """
+    if metadata is None:
+        return {}
+    if not isinstance(metadata, Mapping):
+        raise ValidationError("metadata", f"expected a dict, got {type(metadata).__name__}")
+    out = _json_object(metadata, "metadata")
+    categories = out.get("categories")
+    listed = [categories] if isinstance(categories, str) else categories
+    if categories is not None and not (
+        isinstance(listed, list) and all(isinstance(c, str) and c.strip() for c in listed)
+    ):
+        raise ValidationError(
+            "metadata.categories", f"expected a non-empty string or a list of them, got {categories!r}"
+        )
+    return out
+
+
+def _json_object(value: Mapping[Any, Any], where: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if not isinstance(key, str):
+            raise ValidationError(where, f"keys must be strings, got {type(key).__name__} {key!r}")
+        out[key] = _json_value(item, f"{where}.{key}")
+    return out
+
+
+def _json_value(value: Any, where: str) -> Any:
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValidationError(where, f"expected a finite number, got {value!r} (JSON has no NaN or infinity)")
+        return value
+    if isinstance(value, list | tuple):
+        return [_json_value(item, f"{where}[{i}]") for i, item in enumerate(value)]
+    if isinstance(value, Mapping):
+        return _json_object(value, where)
+    raise ValidationError(where, f"expected {_JSON_VALUES}, got {type(value).__name__}")

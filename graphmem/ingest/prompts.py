@@ -8,7 +8,8 @@ Return JSON with:
 - "facts": self-contained statements worth remembering about the people, organisations, places, preferences,
   plans and events in the conversation. Write each in the third person with names, never "I" or "you"
   (the user is called {speaker}). One fact per statement; keep dates and numbers. "message_index" is the
-  0-based index of the message that stated it; "entities" lists the names the fact mentions.
+  0-based index of the message that stated it; "entities" lists the names the fact mentions; "categories" gives
+  one to three short lowercase topic labels (diet, health, work, travel, family, hobbies, ...).
 - "entities": every named thing the facts mention, with a short type (Person, Organization, Location, Event,
   Product, Concept, ...). Use the fullest name given; put other names for the same thing in "aliases".
 - "relations": typed links between two of those entities. "type" is UPPER_SNAKE_CASE (WORKS_AT, LIVES_IN,

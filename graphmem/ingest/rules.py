@@ -46,7 +46,12 @@ from graphmem.models import (
 _SKIPPED_ROLES = words("system developer tool function")
 _ASSISTANT_ROLES = words("assistant ai bot model")
 
-_ABBREVIATIONS = words("mr mrs ms mx dr prof st sr jr inc corp ltd co vs etc e.g i.e u.s u.k mt no fig approx dept est")
+# Abbreviations that lead into more words ("Dr. Smith", "the U.S. Army", "No. 5"): their period never ends a sentence.
+_ABBREVIATIONS = words("mr mrs ms mx dr prof st mt vs e.g i.e u.s u.k no fig approx dept est")
+# Abbreviations that close a name or a list ("Acme Corp.", "Sammy Davis Jr.", "etc."): the period ends the sentence
+# too when a capitalized word follows ("... at Acme Corp. Acme Corp signed ..."), not before a lower-case one
+# ("Acme Corp. in Berlin").
+_CLOSING_ABBREVIATIONS = words("inc corp ltd co llc plc gmbh jr sr etc")
 _SENTENCE_END_RE = re.compile(r"[.!?…]+[\"'\u201d\u2019)\]]*(?=\s|$)")
 _BULLET_RE = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _SPLIT_VERBS = (
@@ -82,7 +87,8 @@ _CONTRAST_RE = re.compile(r"\b(?:but|except|rather\s+than|instead\s+of|than)\b",
 
 
 def split_sentences(text: str) -> list[str]:
-    """Sentences of a message, one line at a time; 'Dr. Smith' and 'Acme Inc. is' do not end a sentence."""
+    """Sentences of a message, one line at a time; 'Dr. Smith' and 'Acme Inc. is' do not end a sentence, 'Acme Inc.
+    He ...' does."""
     text = text.replace("\u2019", "'").replace("\u2018", "'")
     sentences: list[str] = []
     for line in text.splitlines():
@@ -92,7 +98,11 @@ def split_sentences(text: str) -> list[str]:
             before = line[start : match.start()].split()
             word = before[-1].lower() if before else ""
             following = line[match.end() :].lstrip()[:1]
-            is_abbreviation = match.group().startswith(".") and (word in _ABBREVIATIONS or re.fullmatch(r"[a-z]", word))
+            is_abbreviation = match.group().startswith(".") and (
+                word in _ABBREVIATIONS
+                or re.fullmatch(r"[a-z]", word)
+                or (word in _CLOSING_ABBREVIATIONS and not following.isupper())
+            )
             if is_abbreviation or following.islower():
                 continue
             sentences.append(line[start : match.end()].strip())

@@ -9,13 +9,14 @@ wrapper, installed with --no-deps), or from an explicit directory holding the sa
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from graphmem.errors import ConfigError, ValidationError
+from graphmem.errors import ConfigError
 from graphmem.providers.bert import F32, REQUIRED_FILES, Bert, Ids, LazyBert, hidden_states, length_batches, padded
-from graphmem.providers.embed import Vectors
+from graphmem.providers.embed import Vectors, as_texts
 
 __all__ = ["LocalMiniLM"]
 
@@ -85,17 +86,16 @@ class LocalMiniLM:
         self.batch_size = batch_size
         self.max_seq_length = self._bert.max_seq_length
 
-    def embed(self, texts: list[str]) -> Vectors:
-        """Embed ``texts`` into an (n, dim) float32 array of unit vectors, rows in input order."""
-        for i, text in enumerate(texts):
-            if not isinstance(text, str):
-                raise ValidationError(f"texts[{i}]", f"must be a str, got {type(text).__name__}")
-        out = np.empty((len(texts), self.dim), dtype=np.float32)
-        if not texts:
+    def embed(self, texts: str | Sequence[str]) -> Vectors:
+        """Embed ``texts`` into an (n, dim) float32 array of unit vectors, rows in input order; a bare string is
+        one text (a 1-row array)."""
+        batch = as_texts(texts)
+        out = np.empty((len(batch), self.dim), dtype=np.float32)
+        if not batch:
             return out
         model = self._bert.get()
-        for start in range(0, len(texts), _TOKENIZE_CHUNK):
-            self._embed_chunk(model, texts[start : start + _TOKENIZE_CHUNK], out[start : start + _TOKENIZE_CHUNK])
+        for start in range(0, len(batch), _TOKENIZE_CHUNK):
+            self._embed_chunk(model, batch[start : start + _TOKENIZE_CHUNK], out[start : start + _TOKENIZE_CHUNK])
         return out
 
     def _embed_chunk(self, model: Bert, texts: list[str], out: F32) -> None:

@@ -9,13 +9,13 @@ call discovers it the first time ``dim`` is read.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import openai
 
-from graphmem.providers.embed import Vectors
+from graphmem.providers.embed import Vectors, as_texts
 from graphmem.providers.llm import LlmBadOutput
 from graphmem.providers.openai_chat import make_openai_client
 from graphmem.providers.retry import RetryPolicy, call_with_retries
@@ -56,10 +56,12 @@ class _BatchingEmbedder:
     def _probe(self) -> int:
         return int(self._request([_PROBE]).shape[1])
 
-    def embed(self, texts: list[str]) -> Vectors:
-        if not texts:
+    def embed(self, texts: str | Sequence[str]) -> Vectors:
+        """(n, dim) unit rows in input order, ``batch_size`` texts per request; a bare string is one text."""
+        batch = as_texts(texts)
+        if not batch:
             return np.zeros((0, self.dim), dtype=np.float32)
-        parts = [self._request(texts[i : i + self.batch_size]) for i in range(0, len(texts), self.batch_size)]
+        parts = [self._request(batch[i : i + self.batch_size]) for i in range(0, len(batch), self.batch_size)]
         out = np.concatenate(parts, axis=0)
         if self._dim is None:
             self._dim = int(out.shape[1])

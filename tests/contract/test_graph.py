@@ -78,6 +78,19 @@ def test_paths_from_conversation_point_to_the_memory_and_episode(memory: Memory)
     assert set(path["hops"][0]["provenance"]["memory_ids"]) <= memory_ids
 
 
+def test_readme_paths_example_links_two_sentences_through_the_company(memory: Memory) -> None:
+    """The README's example: "Corp." ends the first sentence, and "Acme Corp." / "Acme Corp" are one entity."""
+    added = memory.add("Jane Doe works at Acme Corp. Acme Corp signed Contract 42.", user_id="alex")
+    assert {(r["source"], r["relationship"], r["destination"]) for r in added["relations"]["added"]} == {
+        ("Jane Doe", "WORKS_AT", "Acme Corp"),
+        ("Acme Corp", "SIGNED", "Contract 42"),
+    }
+    [path] = memory.paths("Jane Doe", "Contract 42", user_id="alex", max_hops=3)
+    hops = [(h["source"], h["relationship"], h["destination"]) for h in path["hops"]]
+    assert hops == [("Jane Doe", "WORKS_AT", "Acme Corp"), ("Acme Corp", "SIGNED", "Contract 42")]
+    assert all(h["episodes"][0]["id"] == added["episode_id"] for h in path["hops"])
+
+
 def test_to_networkx_carries_relation_facts_and_types(memory: Memory) -> None:
     memory.add_triples(DEAL, user_id="c")
     graph = memory.to_networkx(user_id="c")

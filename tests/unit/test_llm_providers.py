@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 
 from graphmem import Memory
 from graphmem.config import MemoryConfig
-from graphmem.errors import ConfigError
+from graphmem.errors import ConfigError, ValidationError
 from graphmem.providers import retry
 from graphmem.providers.embed import Embedder
 from graphmem.providers.factory import make_chat_model, make_embedder
@@ -356,6 +356,19 @@ def test_openai_embedder_with_dimensions_skips_the_probe(llm_server: LlmServer) 
     vectors = embedder.embed(["hello world"])
     assert vectors.shape == (1, 4)
     assert llm_server.embedding_requests[0].body["dimensions"] == 4
+
+
+def test_remote_embedders_take_a_bare_string_as_one_text(llm_server: LlmServer) -> None:
+    openai_embedder = OpenAIEmbedder("e", base_url=llm_server.base_url, dimensions=8)
+    vectors = openai_embedder.embed("hello world")
+    assert vectors.shape == (1, 8)
+    assert [r.body["input"] for r in llm_server.embedding_requests] == [["hello world"]]
+    langchain_embedder = LangChainEmbedder(DeterministicFakeEmbedding(size=16))
+    np.testing.assert_array_equal(langchain_embedder.embed("hello world"), langchain_embedder.embed(["hello world"]))
+    assert langchain_embedder.embed("hello world").shape == (1, 16)
+    with pytest.raises(ValidationError) as info:
+        openai_embedder.embed(["fine", None])  # type: ignore[list-item]
+    assert info.value.field == "texts[1]" and len(llm_server.embedding_requests) == 1
 
 
 def test_openai_embedder_orders_scripted_rows_and_retries(llm_server: LlmServer, delays: list[float]) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from graphmem.errors import ConfigError
+from graphmem.errors import ConfigError, ValidationError
 from graphmem.providers import bert, local_minilm
 from graphmem.providers.embed import Embedder
 from graphmem.providers.local_minilm import LocalMiniLM
@@ -93,6 +93,24 @@ def test_empty_list_gives_zero_rows(minilm: LocalMiniLM) -> None:
     vectors = minilm.embed([])
     assert vectors.shape == (0, 384)
     assert vectors.dtype == np.float32
+
+
+@needs_weights
+def test_a_bare_string_is_one_text_not_one_per_character(minilm: LocalMiniLM) -> None:
+    one = minilm.embed("hello world")
+    assert one.shape == (1, 384)
+    np.testing.assert_array_equal(one, minilm.embed(["hello world"]))
+
+
+@needs_weights
+@pytest.mark.parametrize(("texts", "field"), [([b"bytes"], "texts[0]"), (["ok", 3], "texts[1]"), (b"x", "texts"),
+                                              (None, "texts"), (42, "texts")])  # fmt: skip
+def test_anything_but_strings_is_a_validation_error_naming_the_argument(
+    minilm: LocalMiniLM, texts: Any, field: str
+) -> None:
+    with pytest.raises(ValidationError) as info:
+        minilm.embed(texts)
+    assert info.value.field == field
 
 
 @needs_weights

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from graphmem.errors import ValidationError
-from graphmem.ingest.normalize import normalize_messages
+from graphmem.ingest.normalize import normalize_messages, normalize_metadata
 from graphmem.ingest.triples import triples_extraction
 from graphmem.models import normalize_entity_type, normalize_name, normalize_relation_type
 
@@ -25,6 +25,26 @@ def test_messages_without_any_content_are_refused() -> None:
     with pytest.raises(ValidationError) as info:
         normalize_messages([{"role": 5, "content": "x"}])
     assert info.value.field == "messages[0].role"
+
+
+def test_roles_outside_the_chat_roles_are_refused() -> None:
+    for role in ("user", "assistant", "system", "tool"):
+        assert normalize_messages({"role": role, "content": "x"})[0].role == role
+    with pytest.raises(ValidationError) as info:
+        normalize_messages({"role": "bot", "content": "hi"})
+    assert info.value.field == "messages[0].role"
+
+
+def test_metadata_is_copied_as_json() -> None:
+    given = {"tags": ("a", "b"), "deep": {"n": [1, 2.5, None, True]}}
+    copied = normalize_metadata(given)
+    assert copied == {"tags": ["a", "b"], "deep": {"n": [1, 2.5, None, True]}}
+    given["deep"]["n"].append("later")  # type: ignore[index]
+    assert copied["deep"]["n"] == [1, 2.5, None, True]  # the caller's later edits do not reach the episode
+    assert normalize_metadata(None) == {}
+    with pytest.raises(ValidationError) as info:
+        normalize_metadata({"deep": {"n": [1, float("-inf")]}})
+    assert info.value.field == "metadata.deep.n[1]"
 
 
 @pytest.mark.parametrize(

@@ -534,6 +534,50 @@ def test_sentence_splitting_respects_abbreviations() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        ("Jane Doe works at Acme Corp. Acme Corp signed Contract 42.",
+         ["Jane Doe works at Acme Corp.", "Acme Corp signed Contract 42."]),
+        ("Bob works at Globex Inc. He lives in Paris.", ["Bob works at Globex Inc.", "He lives in Paris."]),
+        ("I joined Initech Ltd. Then I moved to Rome.", ["I joined Initech Ltd.", "Then I moved to Rome."]),
+        ("We hired Smith & Sons Co. They start Monday.", ["We hired Smith & Sons Co.", "They start Monday."]),
+        ("I met Sammy Davis Jr. He sang.", ["I met Sammy Davis Jr.", "He sang."]),
+        ("I like apples, pears, etc. Bob likes plums.", ["I like apples, pears, etc.", "Bob likes plums."]),
+        # mid-sentence, before a lower-case word, a company abbreviation ends nothing
+        ("Acme Corp. in Berlin hired Bob. He is happy.", ["Acme Corp. in Berlin hired Bob.", "He is happy."]),
+        ("Globex Inc. is based in Berlin.", ["Globex Inc. is based in Berlin."]),
+        # abbreviations that lead into more words never end a sentence, whatever follows
+        ("Dr. Smith met Mr. Jones in the U.S. Army. It rained.",
+         ["Dr. Smith met Mr. Jones in the U.S. Army.", "It rained."]),
+        ("She lives on St. James Street.", ["She lives on St. James Street."]),
+    ],
+)  # fmt: skip
+def test_a_company_abbreviation_ends_a_sentence_before_a_capitalized_word(text: str, sentences: list[str]) -> None:
+    assert split_sentences(text) == sentences
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Jane Doe works at Acme Corp. Acme Corp signed Contract 42.",
+         [("Jane Doe", "WORKS_AT", "Acme Corp"), ("Acme Corp", "SIGNED", "Contract 42")]),
+        ("Bob works at Globex Inc. Globex Inc. is based in Berlin.",
+         [("Bob", "WORKS_AT", "Globex Inc"), ("Globex Inc", "LOCATED_IN", "Berlin")]),
+        ("Carol works at Initech Ltd. Initech Ltd signed the lease.",
+         [("Carol", "WORKS_AT", "Initech Ltd"), ("Initech Ltd", "SIGNED", "lease")]),
+    ],
+)  # fmt: skip
+def test_a_company_named_with_and_without_its_period_is_one_entity(
+    text: str, expected: list[tuple[str, str, str]]
+) -> None:
+    out = extract(text)
+    assert triples(out) == expected
+    company = expected[0][2]
+    assert [e.name for e in out.entities if e.name.startswith(company.split()[0])] == [company]
+    assert types(out)[company] == "Organization"
+
+
 def test_clause_splitting_keeps_compound_subjects() -> None:
     assert split_clauses("I love chess and I work at Acme") == ["I love chess", "I work at Acme"]
     assert split_clauses("My wife and I moved to Berlin") == ["My wife and I moved to Berlin"]
