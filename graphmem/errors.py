@@ -33,3 +33,7 @@ class NotFoundError(GraphmemError, KeyError):
 
 class StoreError(GraphmemError):
     """The store could not be opened or written (path, permissions, corrupt file, unreachable server)."""
+
+
+class ExtractionError(GraphmemError):
+    """Extraction failed where nothing may be written without it (``update``): nothing changed; retry the call."""

@@ -18,9 +18,9 @@ from typing import Any, ParamSpec, TypeVar
 from graphmem.config import MemoryConfig
 from graphmem.errors import NotFoundError, ValidationError
 from graphmem.ingest.extract import Extractor
-from graphmem.ingest.normalize import normalize_messages
+from graphmem.ingest.normalize import normalize_messages, normalize_metadata
 from graphmem.ingest.pipeline import Ingestor
-from graphmem.ingest.plan import derived_id, text_hash
+from graphmem.ingest.plan import derived_id
 from graphmem.ingest.triples import triples_extraction
 from graphmem.models import HistoryEvent, MemoryRecord, Scope, utcnow
 from graphmem.providers.embed import Embedder
@@ -127,14 +127,13 @@ class Memory:
     ) -> dict[str, Any]:
         """Store a conversation: the episode verbatim, then its facts, entities and relations (one transaction)."""
         scope = make_scope(user_id, agent_id, run_id, required=True)
-        if metadata is not None and not isinstance(metadata, dict):
-            raise ValidationError("metadata", f"expected a dict, got {type(metadata).__name__}")
+        meta = normalize_metadata(metadata)
         if not isinstance(infer, bool):
             raise ValidationError("infer", f"expected True or False, got {infer!r}")
         if prompt is not None and not isinstance(prompt, str):
             raise ValidationError("prompt", f"expected a string, got {type(prompt).__name__}")
         msgs = normalize_messages(messages)
-        return self._ingest.add(msgs, scope, dict(metadata or {}), infer, prompt)
+        return self._ingest.add(msgs, scope, meta, infer, prompt)
 
     def search(
         self,
@@ -151,7 +150,10 @@ class Memory:
     ) -> dict[str, Any]:
         """Hybrid search in scope: memories ranked by fused vector/BM25/graph lanes, plus the relations found.
 
-        ``threshold`` is a minimum cosine similarity between the query and a memory. Only current facts are
+        ``threshold`` is a minimum cosine similarity between the query and a memory. ``filters`` and
+        ``threshold`` govern ``relations`` too: a relation comes back only beside a memory that passes them and
+        asserts it (a bulk-loaded triple, asserted by no memory, passes a threshold by its own fact and no
+        filter). Only current facts are
         returned unless ``as_of`` asks what was believed at a past time. ``rerank=True`` reorders the best fused
         results with the configured reranker: each result gains ``rerank_score`` and the answer a ``rerank``
         entry (which reranker, how many candidates, and the error if it had to keep the fused order).
@@ -216,28 +218,25 @@ class Memory:
         return {"results": results}
 
     def update(self, memory_id: str, data: str) -> dict[str, Any]:
-        """Replace a memory's text (re-embedded); the old and new text go to its history."""
+        """Replace a memory's text and keep the graph true to it, in one transaction.
+
+        The new text is extracted and reconciled as ``add`` would (first person is the scope's user; an exclusive
+        relation such as LIVES_IN replaces the old one) and what it states is written with this memory as its
+        support; it stays one memory, re-embedded. Relations that only the old text supported are invalidated
+        (kept: ``search(..., as_of=<earlier>)`` still sees them); those other memories also support stay current
+        without this one ("unlinked"). A memory stored with ``infer=False`` is not extracted.
+
+        The UPDATE history event holds ``old_memory``/``new_memory`` and ``relations``: ``{"added": [...],
+        "invalidated": [...], "unlinked": [...]}``, each relation as ``{"source", "relationship", "destination",
+        "fact"}`` (invalidated ones with ``invalid_at``). The return value says the same: ``message``, ``id``,
+        ``results`` (this memory's UPDATE, plus an INVALIDATE for any other memory whose every relation was
+        contradicted), ``relations`` and ``usage``. If extraction fails, nothing changes and ``ExtractionError``
+        says why.
+        """
         if not isinstance(data, str) or not data.strip():
             raise ValidationError("data", f"expected a non-empty string, got {data!r}")
         record = self._existing(memory_id)
-        now = utcnow()
-        event = HistoryEvent(
-            id=derived_id(record.id, "update", now.isoformat()),
-            memory_id=record.id,
-            event="UPDATE",
-            old_memory=record.text,
-            new_memory=data,
-            actor_id=record.actor_id,
-            role=record.role,
-            created_at=now,
-            scope=record.scope,
-        )
-        vector = self.embedder.embed([data])[0].tolist()
-        updated = record.model_copy(
-            update={"text": data, "hash": text_hash(data), "updated_at": now, "embedding": vector}
-        )
-        self.store.update_memory(updated, event)
-        return {"message": "Memory updated successfully!", "id": record.id}
+        return {"message": "Memory updated successfully!", "id": record.id, **self._ingest.update(record, data)}
 
     def delete(self, memory_id: str) -> dict[str, Any]:
         """Delete one memory (recorded in history); relations that only it supported stop being current."""
@@ -263,7 +262,8 @@ class Memory:
         agent_id: str | None = None,
         run_id: str | None = None,
     ) -> list[dict[str, Any]]:
-        """ADD/UPDATE/DELETE events of one memory, oldest first; with a scope, only if the memory was in it."""
+        """ADD/UPDATE/DELETE events of one memory, oldest first; with a scope, only if the memory was in it. An
+        UPDATE made by ``update`` also says what it did to the graph (``relations``, see ``update``)."""
         scope = make_scope(user_id, agent_id, run_id, required=False)
         events = [e for e in self.store.history(self._memory_id(memory_id)) if scope.contains(e.scope)]
         return [
@@ -277,6 +277,7 @@ class Memory:
                 "role": e.role,
                 "created_at": e.created_at.isoformat(),
                 **{k: v for k, v in e.scope.as_dict().items() if v},
+                **({"relations": e.relations} if e.relations is not None else {}),
             }
             for e in events
         ]
@@ -308,7 +309,8 @@ class Memory:
     ) -> dict[str, Any]:
         """Bulk-load known (source, relation, target) triples: no extraction, one transaction, one episode."""
         scope = make_scope(user_id, agent_id, run_id, required=True)
-        return self._ingest.add_known(triples_extraction(triples), scope, dict(metadata or {}), source="triples")
+        meta = normalize_metadata(metadata)
+        return self._ingest.add_known(triples_extraction(triples), scope, meta, source="triples")
 
     def neighbors(
         self,

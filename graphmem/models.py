@@ -189,6 +189,8 @@ class HistoryEvent(BaseModel):
     role: str | None = None
     created_at: datetime
     scope: Scope
+    # What an UPDATE did to the graph ({"added", "invalidated", "unlinked"}: relation views); None for other events.
+    relations: dict[str, list[dict[str, Any]]] | None = None
 
 
 # ---- extraction structure: what an extractor (rule-based or LLM) returns for one episode -------------------------
@@ -213,6 +215,9 @@ class ExtractedFact(BaseModel):
     text: str = Field(min_length=1, description="One self-contained fact, with the speaker's name, not 'I'")
     entities: list[str] = Field(default_factory=list, description="Names of the entities this fact mentions")
     message_index: int | None = Field(default=None, ge=0, description="Which message (0-based) stated it")
+    categories: list[str] = Field(
+        default_factory=list, description="A few short lowercase topic labels for the fact, e.g. diet, work, travel"
+    )
 
 
 class Extraction(BaseModel):

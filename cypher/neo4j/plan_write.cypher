@@ -77,6 +77,18 @@ CALL () {
       m.embedding = row.embedding
 }
 CALL () {
+  // An updated memory no longer says these relations: it leaves their provenance (other memories support them).
+  UNWIND $provenance_removals AS row
+  MATCH ()-[r:RELATES {id: row.relation_id}]->()
+  SET r.memory_ids = [x IN r.memory_ids WHERE x <> row.memory_id]
+}
+CALL () {
+  // ... nor mentions these entities (the mentions its new text makes are written next).
+  UNWIND $mention_removals AS row
+  MATCH (:Memory {id: row.memory_id})-[x:MENTIONS]->(:Entity {id: row.entity_id})
+  DELETE x
+}
+CALL () {
   UNWIND $mentions AS row
   MATCH (m:Memory {id: row.memory_id})
   MATCH (e:Entity {id: row.entity_id})

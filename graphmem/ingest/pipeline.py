@@ -1,4 +1,5 @@
-"""The write path of ``add`` (DESIGN §3): episode first, then extract, resolve, reconcile, embed, write once.
+"""The write paths of ``add`` (DESIGN §3: episode first, then extract, resolve, reconcile, embed, write once)
+and of ``update``, which re-extracts one memory's text the same way and writes the change in one plan.
 
 At most two model calls per add: one extraction (a chat model, or none with the offline rules) and, only when
 something stays ambiguous, one reconciliation call for the whole episode. Everything else is decided here
@@ -10,22 +11,27 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 
 from graphmem.config import ReconcileConfig
+from graphmem.errors import ExtractionError
 from graphmem.ingest import prompts
 from graphmem.ingest.extract import ExtractionContext, Extractor
 from graphmem.ingest.plan import (
     Changes,
     Draft,
     Embeddings,
+    FactDraft,
     Resolved,
     build_plan,
+    derived_id,
     draft,
     relation_keys,
     resolve_entities,
+    text_hash,
     texts_to_embed,
 )
 from graphmem.ingest.reconcile import (
@@ -42,6 +48,7 @@ from graphmem.models import (
     Episode,
     ExtractedFact,
     Extraction,
+    HistoryEvent,
     MemoryRecord,
     Message,
     RelationRecord,
@@ -52,7 +59,7 @@ from graphmem.models import (
 from graphmem.providers.embed import Embedder
 from graphmem.providers.llm import ChatModel, LlmError, Usage
 from graphmem.providers.phrases import PhraseVectors
-from graphmem.stores.base import Store
+from graphmem.stores.base import Store, WritePlan
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +164,82 @@ class Ingestor:
             result["images"] = {"kept": images, "read": context.images_read}
         return result
 
+    def update(self, record: MemoryRecord, text: str) -> dict[str, Any]:
+        """``Memory.update``: the memory's text is replaced and the graph follows it, in one transaction.
+
+        The new text is extracted and reconciled as in ``add`` (the same speaker for "I", exclusive types replacing
+        rivals, at most ``MAX_CALLS`` model calls), and what it states is written with this memory as provenance:
+        the text is this memory, never a second one. Relations the old text supported that the new text does not
+        assert lose this memory's support: with no other supporting memory they are invalidated (kept, so ``as_of``
+        still sees them), otherwise they stay current and only drop this memory from their provenance ("unlinked").
+        A memory stored verbatim (``infer=False``) is not extracted. No update episode is stored (an export replays
+        the adds only), so the relations an update makes carry no episode ids. Nothing is written before extraction
+        succeeded: a failed extraction raises ``ExtractionError`` and changes nothing.
+        """
+        now, scope = utcnow(), record.scope
+        update_id = derived_id(record.id, "update", now.isoformat())  # the history event's id; seeds the plan's ids
+        message = Message(role=record.role or "user", content=text, actor_id=record.actor_id)
+        context = ExtractionContext(speaker=self._speaker(scope), reference_time=now)
+        infer = self._extracted(record)
+        try:
+            extraction = self.extractor.extract([message], context) if infer else Extraction()
+        except Exception as exc:
+            raise ExtractionError(f"memory {record.id!r} was not updated (nothing changed): extraction failed: "
+                                  f"{type(exc).__name__}: {exc}") from exc  # fmt: skip
+        if scope.user_id and extraction.speaker:
+            _alias_speaker(extraction, scope.user_id)
+        d = draft(extraction, [message])
+        fact = FactDraft(text, text_hash(text), list(d.entities), message)  # the whole text mentions all it names
+        d.facts = [fact]
+        duplicates = {fact.hash: record}  # its one fact IS this memory: the plan links to it and adds no memory
+        resolved = resolve_entities(d, update_id, self.store.find_entities(scope, _lookup_keys(d)))
+        vectors = self._embed(texts_to_embed(d, resolved, {fact.hash}))
+        citing = self.store.relations_citing(scope, [record.id])
+        alone = frozenset(r.id for r in citing if set(r.provenance.memory_ids) <= {record.id})
+        question = Question()
+        asking = infer and self.chat is not None
+        self._entity_candidates(d, resolved, scope, vectors, question)
+        existing = self.store.find_relations(scope, _stored_keys(d, resolved))
+        changes = Changes()
+        self._relation_conflicts(d, resolved, scope, existing, now, changes, question if asking else None, alone)
+        if not question.empty() and self.chat is not None and context.usage.calls < MAX_CALLS:
+            verdicts = self._ask(d, question, context.usage)
+            self._apply_verdicts(d, resolved, question, verdicts, duplicates, now, changes)
+        asserted = {k for i, k in enumerate(relation_keys(d, resolved)) if i not in changes.skip_relations}
+        unlinked = _withdraw(citing, asserted, alone, changes, now)
+        self._invalidate_unsupported_memories(scope, changes, now)
+        changes.memory_invalidations = [(m, t) for m, t in changes.memory_invalidations if m.id != record.id]
+        episode = Episode(id=update_id, scope=scope, messages=[message], metadata=record.metadata, created_at=now,
+                          source="update")  # fmt: skip
+        outcome = build_plan(episode=episode, d=d, resolved=resolved, duplicates=duplicates,
+                             existing_relations=existing, vectors=vectors, metadata=record.metadata, now=now,
+                             changes=changes)  # fmt: skip
+        plan = outcome.plan
+        _unstored_episode(plan)
+        plan.provenance_removals = [(r.id, record.id) for r in unlinked]
+        mentioned = {e for m, e in plan.mentions if m == record.id}
+        plan.mention_removals = [(record.id, e) for e in self.store.mentions([record.id]).get(record.id, [])
+                                 if e not in mentioned]  # fmt: skip
+        changed = {"text": text, "hash": fact.hash, "updated_at": now, "embedding": vectors.get(text)}
+        plan.memory_updates.append(record.model_copy(update=changed))
+        graph = {"added": outcome.added, "invalidated": outcome.invalidated, "unlinked": [_view(r) for r in unlinked]}
+        plan.history.append(
+            HistoryEvent(id=update_id, memory_id=record.id, event="UPDATE", old_memory=record.text, new_memory=text,
+                         actor_id=record.actor_id, role=record.role, created_at=now, scope=scope, relations=graph)
+        )  # fmt: skip
+        self.store.apply(plan)
+        others = [r for r in outcome.results if r["event"] == "INVALIDATE"]  # memories this one contradicted
+        return {
+            "results": [{"id": record.id, "memory": text, "event": "UPDATE", "previous_memory": record.text}, *others],
+            "relations": graph,
+            "usage": _usage(self.extractor.name if infer else "none", context.usage),
+        }
+
+    def _extracted(self, record: MemoryRecord) -> bool:
+        """Whether a memory came through the extractor, i.e. not only from episodes stored verbatim (infer=False)."""
+        episodes = [self.store.get_episode(e) for e in record.episode_ids]
+        return not episodes or any(e is None or e.source != "raw" for e in episodes)
+
     # -- steps ------------------------------------------------------------------------------------------------------
     def _embed(self, texts: list[str]) -> Embeddings:
         """Each distinct text embedded once, in one batch; short texts an earlier call embedded are not redone."""
@@ -192,9 +275,10 @@ class Ingestor:
         now: Any,
         changes: Changes,
         question: Question | None,
+        settled: frozenset[str] = frozenset(),
     ) -> None:
         """Exclusive types replace the subject's current relation of that type; other same-type pairs are asked
-        (when there is someone to ask)."""
+        (when there is someone to ask), except ``settled`` relations, whose fate is decided already (``update``)."""
         keys = relation_keys(d, resolved)
         new_ids = {resolved.ids[e.normalized] for e in resolved.new}  # entities about to be created have no edges
         sources = [k[0] for k in keys if k not in existing and k[0] not in new_ids
@@ -213,7 +297,9 @@ class Ingestor:
                 when = invalid_time(r.valid_at, now)
                 changes.relation_invalidations.extend((x, when) for x in rivals)
             elif question is not None:
-                question.relations[i] = rivals
+                doubtful = [x for x in rivals if x.id not in settled]
+                if doubtful:
+                    question.relations[i] = doubtful
 
     def _fact_candidates(
         self, d: Draft, resolved: Resolved, new_hashes: set[str], scope: Scope, vectors: Embeddings,
@@ -317,6 +403,37 @@ class Ingestor:
 def _usage(extractor: str, usage: Usage) -> dict[str, Any]:
     return {"extractor": extractor, "llm_calls": usage.calls, "prompt_tokens": usage.prompt_tokens,
             "completion_tokens": usage.completion_tokens, "tokens": usage.tokens}  # fmt: skip
+
+
+def _view(r: RelationRecord) -> dict[str, Any]:
+    return {"source": r.source, "relationship": r.type, "destination": r.target, "fact": r.fact}
+
+
+def _withdraw(
+    citing: list[RelationRecord],
+    asserted: set[tuple[str, str, str]],
+    alone: frozenset[str],
+    changes: Changes,
+    now: datetime,
+) -> list[RelationRecord]:
+    """What an updated memory's old text supported and its new text does not say: relations it alone supported
+    are invalidated (once each, whatever else invalidates them too); the rest, still supported by other memories,
+    are returned to be unlinked from it."""
+    withdrawn = [r for r in citing if (r.source_id, r.type, r.target_id) not in asserted]
+    first: dict[str, tuple[RelationRecord, datetime]] = {}
+    for r, t in [*changes.relation_invalidations, *((r, now) for r in withdrawn if r.id in alone)]:
+        first.setdefault(r.id, (r, t))
+    changes.relation_invalidations = list(first.values())
+    return [r for r in withdrawn if r.id not in first]
+
+
+def _unstored_episode(plan: WritePlan) -> None:
+    """An update's plan names no episode (none is stored for it): no links to one, no provenance citing one."""
+    plan.memory_episode_links = []
+    for relation in plan.relations:
+        relation.provenance.episode_ids = []
+    for asserted_again in plan.relation_updates:
+        asserted_again.episode_ids = []
 
 
 def _verbatim(messages: list[Message]) -> Extraction:

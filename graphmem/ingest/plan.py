@@ -54,6 +54,33 @@ class FactDraft:
     hash: str
     entities: list[str]  # normalized names
     message: Message | None
+    categories: list[str] = field(default_factory=list)  # what the extractor assigned (an LLM may; rules do not)
+
+
+def split_categories(metadata: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
+    """The caller's categories and the rest of the metadata.
+
+    ``metadata["categories"]`` names the memory's categories, as in mem0: it fills the built-in ``categories``
+    field (which ``filters={"categories": ...}`` reads) instead of a metadata key that field would hide. It is lifted
+    at plan time, not when ``add`` is called, so the episode keeps the metadata exactly as received and a replayed
+    episode (``retry_failed``, import) categorizes its memories the same way.
+    """
+    raw = metadata.get("categories")
+    listed = [raw] if isinstance(raw, str) else raw
+    if not isinstance(listed, list) or not all(isinstance(c, str) for c in listed):
+        return [], dict(metadata)  # not categories (only an episode older than input validation holds such a value)
+    return merge_categories(listed), {k: v for k, v in metadata.items() if k != "categories"}
+
+
+def merge_categories(*groups: list[str]) -> list[str]:
+    """Categories in order of first appearance, whitespace collapsed, one per spelling ignoring case."""
+    merged: dict[str, str] = {}
+    for group in groups:
+        for category in group:
+            label = " ".join(category.split())
+            if label:
+                merged.setdefault(label.casefold(), label)
+    return list(merged.values())
 
 
 @dataclass
@@ -120,20 +147,21 @@ def draft(extraction: Extraction, messages: list[Message], by_type: bool = False
             if by_type:
                 relation.embed_text = type_phrase(relation.type)
             relations.append(relation)
-    facts: list[FactDraft] = []
-    seen_hashes: set[str] = set()
+    facts: dict[str, FactDraft] = {}  # by hash
     for f in extraction.facts:
         text = " ".join(f.text.split())
         digest = text_hash(text)
-        if not text or digest in seen_hashes:
+        if not text:
             continue
-        seen_hashes.add(digest)
+        if digest in facts:  # the same fact twice: one memory, with the categories of both
+            facts[digest].categories = merge_categories(facts[digest].categories, f.categories)
+            continue
         names = [k for k in (normalize_name(n) for n in f.entities) if k]
         for name, key in zip(f.entities, names, strict=False):
             entities.setdefault(key, EntityDraft(name.strip(), key, "Entity"))
         message = _message_of(f.message_index, messages)
-        facts.append(FactDraft(text, digest, list(dict.fromkeys(names)), message))
-    return Draft(facts, entities, relations)
+        facts[digest] = FactDraft(text, digest, list(dict.fromkeys(names)), message, merge_categories(f.categories))
+    return Draft(list(facts.values()), entities, relations)
 
 
 K = TypeVar("K")
@@ -261,6 +289,7 @@ def build_plan(
     changes: Changes | None = None,
 ) -> Outcome:
     changes = changes or Changes()
+    categories, metadata = split_categories(metadata)
     plan = WritePlan(episode_id=episode.id)
     results: list[dict[str, Any]] = []
     memory_of_fact: dict[str, str] = {}
@@ -271,7 +300,13 @@ def build_plan(
             plan.memory_episode_links.append((target.id, episode.id))
             plan.memory_updates.append(
                 target.model_copy(
-                    update={"text": text, "hash": text_hash(text), "updated_at": now, "embedding": vectors.get(text)}
+                    update={
+                        "text": text,
+                        "hash": text_hash(text),
+                        "updated_at": now,
+                        "embedding": vectors.get(text),
+                        "categories": merge_categories(target.categories, categories, f.categories),
+                    }
                 )
             )
             plan.history.append(
@@ -305,6 +340,7 @@ def build_plan(
                 hash=f.hash,
                 scope=episode.scope,
                 metadata=dict(metadata),
+                categories=merge_categories(categories, f.categories),  # the caller's first
                 actor_id=actor,
                 role=role,
                 created_at=now,

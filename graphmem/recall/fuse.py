@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -13,8 +14,18 @@ class Fused:
     ranks: dict[str, int] = field(default_factory=dict)  # lane -> 1-based rank in that lane
 
 
-def rrf(lanes: Mapping[str, Sequence[str]], weights: Mapping[str, float], k: int) -> list[Fused]:
-    """Fuse ranked id lists: score = sum over lanes of weight / (k + rank). Ties go to the smaller id.
+def _by_id(ident: str) -> tuple[Any, ...]:
+    return (ident,)
+
+
+def rrf(
+    lanes: Mapping[str, Sequence[str]],
+    weights: Mapping[str, float],
+    k: int,
+    order: Callable[[str], tuple[Any, ...]] = _by_id,
+) -> list[Fused]:
+    """Fuse ranked id lists: score = sum over lanes of weight / (k + rank). Equal scores go in ``order`` (by
+    default the id; search passes a stable key, since its ids are random).
 
     A lane with weight 0 still reports its ranks (so results say which lanes found them) but adds nothing.
     """
@@ -26,7 +37,7 @@ def rrf(lanes: Mapping[str, Sequence[str]], weights: Mapping[str, float], k: int
             if lane not in item.ranks:
                 item.ranks[lane] = rank
                 item.score += weight / (k + rank)
-    return sorted(fused.values(), key=lambda f: (-f.score, f.id))
+    return sorted(fused.values(), key=lambda f: (-f.score, order(f.id)))
 
 
 def normalized(score: float, weights: Mapping[str, float], k: int) -> float:

@@ -71,10 +71,13 @@ def link(store: Store, scope: Scope, query: str, vector: npt.NDArray[np.float32]
                 linked.covered.update(query_words[start:end])
         else:  # probably a plain word that happens to name something: it still counts as a word of the question
             linked.seeds[entity_id] = _CASE_ONLY
-    fuzzy = _FUZZY_BESIDE_EXACT if linked.seeds else 1.0
+    named = bool(linked.seeds)
+    fuzzy = _FUZZY_BESIDE_EXACT if named else 1.0
     for entity_id, strength, shared in partial:
         if not shared <= linked.covered:  # a word already explained by a whole name links nothing more
             _offer(linked.seeds, entity_id, fuzzy * strength)
+    if not named:  # no name in full: "GraphConf" names GraphConf 2025 and says who, not what, as a whole name would
+        linked.covered.update(w for _, _, shared in partial for w in shared)
     for entity_id, similarity in store.vector_search("entity", scope, vector, 10):
         if similarity >= cfg.entity_link_similarity:
             _offer(linked.seeds, entity_id, fuzzy * similarity)
@@ -119,7 +122,12 @@ class Relevance:
         self._signal = 0.0
 
     def explained(self, cover: npt.NDArray[np.float32]) -> float:
-        """Share of what the query's words can tell apart that a path's best matches (``cover``) account for."""
+        """Share of what the query's words can tell apart that a path's best matches (``cover``) account for.
+
+        A query that asks nothing beyond the entities it names ("What do you know about me?") is answered by every
+        path from them: all of it is explained, and only hop decay and seed strength tell the paths apart."""
+        if self.n_words == 0:
+            return 1.0
         if self._signal <= 0.0:
             return 0.0
         return float(np.maximum(cover - self._mean, 0.0).sum()) / self._signal
@@ -190,13 +198,14 @@ def expand(
     for hop in range(1, cfg.max_hops + 1):
         if not frontier:
             break
-        edges = store.edges(scope, list(frontier), cfg.fanout, as_of)
+        edges = sorted(store.edges(scope, list(frontier), cfg.fanout, as_of), key=relation_order)  # ties: stable
         facts.update(relevance.facts(edges))
         types = relevance.type_match(edges)
         decay = cfg.hop_decay ** (hop - 1)
-        following: dict[str, tuple[float, float, npt.NDArray[np.float32]]] = {}
+        following: dict[str, tuple[float, str, float, npt.NDArray[np.float32]]] = {}
         for edge in edges:
-            for here, there in ((edge.source_id, edge.target_id), (edge.target_id, edge.source_id)):
+            ends = ((edge.source_id, edge.target_id, edge.target), (edge.target_id, edge.source_id, edge.source))
+            for here, there, name in ends:
                 state = frontier.get(here)
                 if state is None:
                     continue
@@ -207,25 +216,31 @@ def expand(
                     met[edge.id] = (walk, edge, strength, cover, hop)
                 if walk > best.get(there, 0.0):
                     best[there] = walk
-                    following[there] = (walk, strength, cover)
-        ranked = sorted(following.items(), key=lambda kv: (-kv[1][0], kv[0]))[: cfg.beam]
-        frontier = {entity: (strength, cover) for entity, (_, strength, cover) in ranked}
+                    following[there] = (walk, name, strength, cover)
+        ranked = sorted(following.items(), key=lambda kv: (-kv[1][0], kv[1][1], kv[0]))[: cfg.beam]
+        frontier = {entity: (strength, cover) for entity, (_, _, strength, cover) in ranked}
     reached = []
     for _, edge, strength, cover, hop in met.values():
         fit = max(relevance.explained(cover), facts.get(edge.id, 0.0), 0.0)
         reached.append(Reached(edge, strength * fit**cfg.relevance_power * cfg.hop_decay ** (hop - 1), hop))
-    return sorted(reached, key=lambda r: (-r.score, r.hops, r.relation.id))
+    return sorted(reached, key=lambda r: (-r.score, r.hops, relation_order(r.relation)))
 
 
-def memory_ranking(
+def relation_order(r: RelationRecord) -> tuple[str, str, str, str, str]:
+    """A stable order for relations of equal score: by what they say, not by their random ids (which differ between
+    two stores given the same adds, so ordering by them made scores change from run to run)."""
+    return (r.source, r.type, r.target, r.fact, r.id)
+
+
+def memory_scores(
     store: Store, scope: Scope, seeds: dict[str, float], reached: list[Reached], limit: int
-) -> list[str]:
-    """Memories the walk points at: those cited by reached relations, then those that mention a seed entity."""
+) -> dict[str, float]:
+    """Memories the walk points at: those cited by reached relations, then (at most ``limit``) those that mention a
+    seed entity. The caller ranks them (ties in a stable order: see ``recall.search``)."""
     scores: dict[str, float] = {}
     for r in reached:
         for memory_id in r.relation.provenance.memory_ids:
             scores[memory_id] = max(scores.get(memory_id, 0.0), r.score)
     for memory_id, entity_id in store.memories_mentioning(scope, list(seeds), limit):
         scores[memory_id] = max(scores.get(memory_id, 0.0), 0.5 * seeds[entity_id])
-    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
-    return [memory_id for memory_id, _ in ranked[:limit]]
+    return scores

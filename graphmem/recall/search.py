@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -9,14 +10,14 @@ from typing import Any
 import numpy as np
 
 from graphmem.config import SearchConfig
-from graphmem.models import MemoryRecord, Scope
+from graphmem.models import MemoryRecord, RelationRecord, Scope
 from graphmem.providers.embed import Embedder
 from graphmem.providers.phrases import PhraseVectors
 from graphmem.recall.filters import Filter, matches
 from graphmem.recall.fuse import normalized, rrf
-from graphmem.recall.graph import Linked, Reached, Relevance, expand, link, memory_ranking
+from graphmem.recall.graph import Linked, Reached, Relevance, expand, link, memory_scores, relation_order
 from graphmem.recall.rerank import Reranker, RerankInput, rerank
-from graphmem.recall.terms import query_terms
+from graphmem.recall.terms import asked_words, query_terms
 from graphmem.stores.base import Store
 
 
@@ -38,35 +39,42 @@ def search(
     reranker: Reranker | None = None,
     phrases: PhraseVectors | None = None,
 ) -> dict[str, Any]:
-    """Fused results in scope; with a ``reranker``, the best ``limit * reranker.pool_factor`` reordered by it."""
+    """Fused results in scope; with a ``reranker``, the best ``limit * reranker.pool_factor`` reordered by it.
+
+    Every ranking orders equal scores by a stable key (the memory's text, then its creation time), never by the
+    random ids alone: two stores given the same adds answer with the same scores in the same order.
+    """
     phrases = phrases or PhraseVectors(embedder)
     terms = query_terms(req.query)
-    vector = phrases.with_query(req.query, terms)  # the walk matches these words against relation types
+    asks = asked_words(req.query)
+    vector = phrases.with_query(req.query, [*terms, *asks])  # the walk matches ``asks`` against relation types
     pool = max(cfg.min_pool, req.limit * cfg.pool_factor)
     allowed = _allowed(store, req) if req.filters is not None else None
     weights = cfg.weights.model_dump()
 
-    lanes: dict[str, list[str]] = {}
+    hits: dict[str, list[tuple[str, float]]] = {}  # lane -> (memory id, the lane's own score)
     if allowed is not None:
         exact = store.similarity("memory", list(allowed), vector)
-        lanes["vector"] = [i for i, _ in sorted(exact.items(), key=lambda kv: (-kv[1], kv[0]))[:pool]]
+        hits["vector"] = sorted(exact.items(), key=lambda kv: (-kv[1], kv[0]))[:pool]
     else:
-        lanes["vector"] = [i for i, _ in store.vector_search("memory", req.scope, vector, pool, req.as_of)]
-    bm25_pool = pool if allowed is None else pool * 4
-    lanes["bm25"] = [i for i, _ in store.text_search("memory", req.scope, terms, bm25_pool, req.as_of)]
+        hits["vector"] = store.vector_search("memory", req.scope, vector, pool, req.as_of)
+    wide = pool if allowed is None else pool * 4  # room for the lanes' hits that the filters drop
+    hits["bm25"] = store.text_search("memory", req.scope, terms, wide, req.as_of)
     linked = link(store, req.scope, req.query, vector, cfg) if cfg.max_hops >= 0 else Linked()
     seeds = linked.seeds
     reached: list[Reached] = []
     if seeds:
-        asked = [w for w in terms if w not in linked.covered]  # the names say who, not what
+        asked = [w for w in asks if w not in linked.covered]  # the names say who, not what
         relevance = Relevance(store, vector, asked, phrases)
         reached = expand(store, req.scope, seeds, relevance, cfg, req.as_of)
-    lanes["graph"] = memory_ranking(store, req.scope, seeds, reached, pool if allowed is None else pool * 4)
+    hits["graph"] = list(memory_scores(store, req.scope, seeds, reached, wide).items())
     if allowed is not None:
-        lanes = {lane: [i for i in ids if i in allowed] for lane, ids in lanes.items()}
+        hits = {lane: [h for h in found if h[0] in allowed] for lane, found in hits.items()}
 
-    fused = rrf(lanes, weights, cfg.rrf_k)
-    records = {m.id: m for m in store.get_memories([f.id for f in fused])}
+    records = {m.id: m for m in store.get_memories(list({i for found in hits.values() for i, _ in found}))}
+    order = _memory_order(records)
+    lanes = {lane: _ranked(found, order, wide) for lane, found in hits.items()}
+    fused = rrf(lanes, weights, cfg.rrf_k, order)
     similarity = store.similarity("memory", list(records), vector)
     results: list[dict[str, Any]] = []
     keep = req.limit if reranker is None else req.limit * reranker.pool_factor
@@ -84,11 +92,27 @@ def search(
         results.append(result)
         if len(results) == keep:
             break
-    out: dict[str, Any] = {"results": results, "relations": _relations(store, req, vector, reached, cfg)}
+    relations = _relations(store, req, vector, reached, cfg, allowed)
+    out: dict[str, Any] = {"results": results, "relations": relations}
     if reranker is not None:
         given = RerankInput(store, req.scope, req.query, vector, cfg, req.as_of, results)
         out["results"], out["rerank"] = rerank(reranker, given, req.limit)
     return out
+
+
+def _memory_order(records: dict[str, MemoryRecord]) -> Callable[[str], tuple[Any, ...]]:
+    """A stable key for memories of equal score: text, then creation time (the id only for two equal texts)."""
+
+    def order(memory_id: str) -> tuple[Any, ...]:
+        r = records.get(memory_id)
+        return (r.text, r.created_at.isoformat(), memory_id) if r else ("", "", memory_id)
+
+    return order
+
+
+def _ranked(hits: Iterable[tuple[str, float]], order: Callable[[str], tuple[Any, ...]], limit: int) -> list[str]:
+    """A lane's ids, best score first, equal scores in ``order``."""
+    return [i for i, _ in sorted(hits, key=lambda h: (-h[1], order(h[0])))][:limit]
 
 
 def _allowed(store: Store, req: SearchRequest) -> set[str]:
@@ -113,9 +137,15 @@ def _believed(m: MemoryRecord, as_of: datetime | None) -> bool:
 
 
 def _relations(
-    store: Store, req: SearchRequest, vector: np.ndarray[Any, Any], reached: list[Reached], cfg: SearchConfig
+    store: Store,
+    req: SearchRequest,
+    vector: np.ndarray[Any, Any],
+    reached: list[Reached],
+    cfg: SearchConfig,
+    allowed: set[str] | None,
 ) -> list[dict[str, Any]]:
-    """Relations for the answer: those the walk reached, plus facts that read like the query, best first."""
+    """Relations for the answer: those the walk reached, plus facts that read like the query, best first; under
+    filters or a threshold only those a memory that passes them supports (see ``_supported``)."""
     scored: dict[str, tuple[float, int | None]] = {r.relation.id: (r.score, r.hops) for r in reached}
     by_id = {r.relation.id: r.relation for r in reached}
     for relation_id, sim in store.vector_search("relation", req.scope, vector, cfg.relation_limit, req.as_of):
@@ -124,12 +154,13 @@ def _relations(
             scored[relation_id] = (half, None)
     missing = [i for i in scored if i not in by_id]
     by_id.update({r.id: r for r in store.get_relations(missing)})
-    ranked = sorted(scored.items(), key=lambda kv: (-kv[1][0], kv[0]))[: cfg.relation_limit]
+    found = [(by_id[i], score, hops) for i, (score, hops) in scored.items() if i in by_id]
+    if req.filters is not None or req.threshold is not None:
+        supported = _supported(store, req, vector, allowed, [r for r, _, _ in found])
+        found = [f for f in found if f[0].id in supported]
+    found.sort(key=lambda f: (-f[1], relation_order(f[0])))
     out = []
-    for relation_id, (score, hops) in ranked:
-        r = by_id.get(relation_id)
-        if r is None:
-            continue
+    for r, score, hops in found[: cfg.relation_limit]:
         out.append(
             {
                 "source": r.source,
@@ -143,4 +174,30 @@ def _relations(
                 "provenance": r.provenance.model_dump(),
             }
         )
+    return out
+
+
+def _supported(
+    store: Store,
+    req: SearchRequest,
+    vector: np.ndarray[Any, Any],
+    allowed: set[str] | None,
+    relations: list[RelationRecord],
+) -> set[str]:
+    """Ids of the relations that some memory passing the filters and the threshold asserts (provenance), believed
+    at ``as_of``: filters and threshold select the evidence, so a relation is shown only beside evidence that
+    passes. A relation no memory asserts (bulk-loaded triples) has no evidence for filters to pass; for a threshold
+    alone its own fact is its evidence and must read as close to the query."""
+    cited = {m for r in relations for m in r.provenance.memory_ids}
+    passing = {m.id for m in store.get_memories(list(cited)) if _believed(m, req.as_of)}
+    if allowed is not None:
+        passing &= allowed
+    if req.threshold is not None:
+        similar = store.similarity("memory", list(passing), vector)
+        passing = {m for m in passing if similar.get(m, -1.0) >= req.threshold}
+    out = {r.id for r in relations if passing.intersection(r.provenance.memory_ids)}
+    bare = [r.id for r in relations if not r.provenance.memory_ids]
+    if req.filters is None and req.threshold is not None and bare:
+        facts = store.similarity("relation", bare, vector)
+        out.update(i for i in bare if facts.get(i, -1.0) >= req.threshold)
     return out

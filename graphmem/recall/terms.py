@@ -1,4 +1,5 @@
-"""Query words for the BM25 lanes and first-person detection for linking "me" to the user's entity."""
+"""Query words for the BM25 lanes, what a query asks of the graph walk, and first-person detection for linking "me"
+to the user's entity."""
 
 from __future__ import annotations
 
@@ -7,6 +8,11 @@ from collections.abc import Sequence
 
 _WORD = re.compile(r"[\w][\w'\-]*", re.UNICODE)
 _FIRST_PERSON = {"i", "me", "my", "mine", "myself", "i'm", "i've", "i'd", "i'll"}
+
+# What a question word asks for, phrased as the relation types that answer it read ("where" -> LOCATED_IN, LIVES_IN,
+# BASED_IN; "when" -> dates, RELEASE_YEAR; "who" -> people). BM25 drops question words as stopwords, yet they are
+# the part of "Where was GraphConf?" that tells which of GraphConf's relations is the answer.
+_ASKS_FOR = {"where": "in what place", "when": "on what date", "who": "which person", "whom": "which person"}
 
 # Words that carry no topic: dropping them keeps BM25 from ranking on "what", "do", "the".
 STOPWORDS = frozenset(
@@ -155,6 +161,15 @@ def query_terms(text: str) -> list[str]:
     all_words = words(text)
     content = [w for w in all_words if w not in STOPWORDS]
     return list(dict.fromkeys(content or all_words))
+
+
+def asked_words(text: str) -> list[str]:
+    """What a query asks of the relations it reaches, for matching relation types: its content words and what its
+    question words ask for. Unlike ``query_terms`` there is no stopword fallback: "What do you know about me?"
+    asks about its entity and nothing narrower, so every relation of that entity answers it."""
+    all_words = words(text)
+    content = [w for w in all_words if w not in STOPWORDS]
+    return list(dict.fromkeys([*content, *(_ASKS_FOR[w] for w in all_words if w in _ASKS_FOR)]))
 
 
 def mentions_self(text: str) -> bool:

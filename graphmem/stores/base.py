@@ -41,7 +41,7 @@ class Invalidation(BaseModel):
 
 
 class WritePlan(BaseModel):
-    """Everything one ``add`` writes, decided before the transaction opens."""
+    """Everything one ``add`` (or ``update``) writes, decided before the transaction opens."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
@@ -56,6 +56,9 @@ class WritePlan(BaseModel):
     relation_invalidations: list[Invalidation] = Field(default_factory=list)
     memory_invalidations: list[Invalidation] = Field(default_factory=list)
     memory_updates: list[MemoryRecord] = Field(default_factory=list)  # new text, hash, embedding, updated_at
+    # An updated memory's old text no longer says these (``update``); removed before ``mentions`` are written.
+    provenance_removals: list[tuple[str, str]] = Field(default_factory=list)  # (relation_id, memory_id)
+    mention_removals: list[tuple[str, str]] = Field(default_factory=list)  # (memory_id, entity_id)
     mentions: list[tuple[str, str]] = Field(default_factory=list)  # (memory_id, entity_id)
     history: list[HistoryEvent] = Field(default_factory=list)
 
@@ -89,7 +92,6 @@ class Store(Protocol):
         """Current memories of exactly this scope with these hashes (duplicate detection)."""
         ...
 
-    def update_memory(self, record: MemoryRecord, event: HistoryEvent) -> None: ...
     def delete_memories(self, ids: Sequence[str], events: Sequence[HistoryEvent]) -> None: ...
     def delete_scope(self, scope: Scope) -> int:
         """Delete everything visible under a read scope; returns how many memories went."""

@@ -118,6 +118,19 @@ def _add_provenance(conn: sqlite3.Connection, updates: Sequence[RelationUpdate])
     )
 
 
+def _remove_provenance(conn: sqlite3.Connection, removals: Sequence[tuple[str, str]]) -> None:
+    """Memories that no longer say a relation leave its provenance (the relation itself stays as it is)."""
+    gone: dict[str, set[str]] = {}
+    for relation_id, memory_id in removals:
+        gone.setdefault(relation_id, set()).add(memory_id)
+    rows: list[tuple[str, str]] = []
+    for chunk in _chunks(list(gone)):
+        marks = ",".join("?" * len(chunk))
+        for r in conn.execute(f"SELECT id, memory_ids FROM relations WHERE id IN ({marks})", chunk):
+            rows.append((json.dumps([m for m in json.loads(r["memory_ids"]) if m not in gone[r["id"]]]), r["id"]))
+    conn.executemany("UPDATE relations SET memory_ids = ? WHERE id = ?", rows)
+
+
 def _blob_once() -> Callable[[Sequence[float] | None], bytes | None]:
     """``_blob`` that converts each distinct vector object once (relations of one type share their vector)."""
     seen: dict[int, tuple[Sequence[float], bytes | None]] = {}
@@ -190,6 +203,14 @@ def _migrate(conn: sqlite3.Connection) -> None:
         conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('fts_rebuild', '1')")
 
 
+def _migrate_history(conn: sqlite3.Connection) -> None:
+    """Stores from before ``update`` recorded its graph changes get the history column that holds them."""
+    columns = {r["name"] for r in conn.execute("PRAGMA table_info(history)")}
+    if columns and "relations" not in columns:
+        with _schema_tx(conn):
+            conn.execute("ALTER TABLE history ADD COLUMN relations TEXT")
+
+
 def _finish_migration(conn: sqlite3.Connection) -> None:
     if conn.execute("SELECT 1 FROM meta WHERE key = 'fts_rebuild'").fetchone() is None:
         return
@@ -220,9 +241,13 @@ def _blob(vector: Sequence[float] | None) -> bytes | None:
 
 
 class EmbeddedStore:
-    def __init__(self, path: Path | str, dim: int) -> None:
+    def __init__(self, path: Path | str, dim: int, *, create: bool = True) -> None:
+        """Open the store at ``path``, creating it (and its folders) unless ``create`` is false: readers pass
+        false so that a mistyped path is an error naming it, not a new empty store that answers nothing."""
         self.path = Path(path)
         self.dim = dim
+        if not create and not self.path.is_file():
+            raise StoreError(f"the store {self.path} does not exist (nothing was ever added there; check the path)")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -238,6 +263,7 @@ class EmbeddedStore:
             with self._write_lock:
                 conn = self._conn()
                 _migrate(conn)
+                _migrate_history(conn)
                 conn.executescript(schema)
                 _finish_migration(conn)
                 row = conn.execute("SELECT value FROM meta WHERE key = 'dim'").fetchone()
@@ -383,6 +409,10 @@ class EmbeddedStore:
                 after.extend(_current_later(self._indexes[kind], inv.id, False) for inv in invalidations)
             for m in plan.memory_updates:
                 self._update_memory_row(conn, after, m)
+            if plan.provenance_removals:
+                _remove_provenance(conn, plan.provenance_removals)
+            if plan.mention_removals:
+                conn.executemany("DELETE FROM mentions WHERE memory_id = ? AND entity_id = ?", plan.mention_removals)
             if plan.mentions:
                 conn.executemany("INSERT OR IGNORE INTO mentions VALUES (?, ?)", plan.mentions)
             if plan.history:
@@ -466,11 +496,6 @@ class EmbeddedStore:
         ids = {r["hash"]: r["id"] for r in rows}
         records = {m.id: m for m in self.get_memories(list(ids.values()))}
         return {h: records[i] for h, i in ids.items() if i in records}
-
-    def update_memory(self, record: MemoryRecord, event: HistoryEvent) -> None:
-        with self._tx() as (conn, after):
-            self._update_memory_row(conn, after, record)
-            self._insert_history(conn, event)
 
     def _update_memory_row(
         self, conn: sqlite3.Connection, after: list[Callable[[], None]], record: MemoryRecord

@@ -280,6 +280,8 @@ class Neo4jStore:
             "relation_invalidations": [_invalidation(i) for i in plan.relation_invalidations],
             "memory_invalidations": [_invalidation(i) for i in plan.memory_invalidations],
             "memory_updates": [_memory_update(m) for m in plan.memory_updates],
+            "provenance_removals": [{"relation_id": r, "memory_id": m} for r, m in plan.provenance_removals],
+            "mention_removals": [{"memory_id": m, "entity_id": e} for m, e in plan.mention_removals],
             "mentions": [{"memory_id": m, "entity_id": e} for m, e in plan.mentions],
             "history": [history_props(h) for h in plan.history],
         }  # fmt: skip
@@ -312,16 +314,6 @@ class Neo4jStore:
             ids.setdefault(r["hash"], r["id"])
         records = {m.id: m for m in self.get_memories(list(ids.values()))}
         return {h: records[i] for h, i in ids.items() if i in records}
-
-    def update_memory(self, record: MemoryRecord, event: HistoryEvent) -> None:
-        rows = [_memory_update(record)]
-        row = history_props(event)
-
-        def work(tx: ManagedTransaction) -> None:
-            tx.run(_q("memory_update"), rows=rows).consume()
-            tx.run(_q("history_write"), row=row).consume()
-
-        self._write(work)
 
     def delete_memories(self, ids: Sequence[str], events: Sequence[HistoryEvent]) -> None:
         rows = [history_props(h) for h in events]

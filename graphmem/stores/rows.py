@@ -133,7 +133,7 @@ def history_props(h: HistoryEvent) -> dict[str, Any]:
     return {
         "id": h.id, "memory_id": h.memory_id, "event": h.event, "old_memory": h.old_memory,
         "new_memory": h.new_memory, "actor_id": h.actor_id, "role": h.role, "created_at": iso(h.created_at),
-        **scope_values(h.scope),
+        **scope_values(h.scope), "relations": None if h.relations is None else json.dumps(h.relations, default=str),
     }  # fmt: skip
 
 
@@ -142,4 +142,5 @@ def history_from(row: Mapping[str, Any]) -> HistoryEvent:
         id=row["id"], memory_id=row["memory_id"], event=row["event"], old_memory=row.get("old_memory"),
         new_memory=row.get("new_memory"), actor_id=row.get("actor_id"), role=row.get("role"),
         created_at=datetime.fromisoformat(row["created_at"]), scope=scope_of(row),
+        relations=json.loads(row["relations"]) if row.get("relations") else None,
     )  # fmt: skip

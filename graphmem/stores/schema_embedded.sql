@@ -94,6 +94,7 @@ CREATE TABLE IF NOT EXISTS history (
     id TEXT NOT NULL UNIQUE,
     memory_id TEXT NOT NULL, event TEXT NOT NULL, old_memory TEXT, new_memory TEXT,
     actor_id TEXT, role TEXT, created_at TEXT NOT NULL,
-    user_id TEXT NOT NULL, agent_id TEXT NOT NULL, run_id TEXT NOT NULL
+    user_id TEXT NOT NULL, agent_id TEXT NOT NULL, run_id TEXT NOT NULL,
+    relations TEXT  -- JSON: what an UPDATE did to the graph (relations added, invalidated, unlinked)
 );
 CREATE INDEX IF NOT EXISTS history_memory ON history (memory_id, seq);

@@ -58,7 +58,7 @@ def test_async_methods_mirror_memory(make_store: Callable[[], Store], embedder: 
             assert (await m.get(mid))["id"] == mid  # type: ignore[index]
             assert (await m.search("Alice", user_id="u"))["relations"]
             assert len((await m.get_all(user_id="u"))["results"]) == len(added["results"])
-            await m.update(mid, "changed")
+            await m.update(mid, "Alice met Bob at GraphConf")  # the graph follows the text: Alice still met Bob
             assert [e["event"] for e in await m.history(mid)] == ["ADD", "UPDATE"]
             await m.add_triples([("Bob", "KNOWS", "Carol")], user_id="u")
             assert (await m.neighbors("Carol", user_id="u"))["relations"][0]["source"] == "Bob"

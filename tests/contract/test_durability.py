@@ -23,7 +23,8 @@ def test_everything_survives_closing_and_reopening(make_store: Callable[[], Stor
     assert found["results"] and ("Alice", "MET", "Bob") in {
         (r["source"], r["relationship"], r["destination"]) for r in found["relations"]
     }
-    assert second.paths("Bob", "San Francisco", user_id="u")
+    assert second.paths("Bob", "GraphConf", user_id="u")  # what the updated text says, written by the update
+    assert second.paths("Bob", "San Francisco", user_id="u") == []  # ... and what it no longer says
 
 
 def test_concurrent_adds_from_threads_all_land(memory: Memory) -> None:

@@ -106,3 +106,21 @@ def test_a_store_from_before_the_scoped_full_text_column_is_migrated_on_open(
     assert len(reopened.store.text_search("memory", Scope(user_id="u1"), ["kiwi"], 10)) == 2
     assert len(reopened.store.text_search("memory", Scope(), ["kiwi"], 10)) == 3
     reopened.close()
+
+
+def test_a_store_from_before_update_recorded_graph_changes_gains_the_history_column(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    path = tmp_path / "old.db"
+    memory = Memory(store=EmbeddedStore(path, embedder.dim), embedder=embedder)
+    mid = memory.add("I live in Paris", user_id="alex")["results"][0]["id"]
+    memory.close()
+    conn = sqlite3.connect(path)
+    conn.execute("ALTER TABLE history DROP COLUMN relations")  # the schema before update recorded its changes
+    conn.close()
+
+    reopened = Memory(store=EmbeddedStore(path, embedder.dim), embedder=embedder)
+    reopened.update(mid, "I live in Rome")
+    old, new = reopened.history(mid)
+    assert "relations" not in old and [r["destination"] for r in new["relations"]["added"]] == ["Rome"]
+    reopened.close()

@@ -1,2 +1,0 @@
-MERGE (h:History {id: $row.id})
-ON CREATE SET h += $row
