@@ -46,7 +46,7 @@ def memory(neo4j_server: Neo4jServer, embedder: Embedder) -> Iterator[Memory]:
         ids = {k: v for k, v in scope.as_dict().items() if v}
         m.add_triples([("Alice Smith", "MET", "Bob Jones"), ("Bob Jones", "WORKS_AT", "Globex"),
                        ("Globex", "LOCATED_IN", "Berlin"), ("Alex", "KNOWS", "Alice Smith")], **ids)  # fmt: skip
-        m.add("Alice Smith met Bob Jones at the coffee shop in Berlin.", infer=False, **ids)
+        m.add("Alice Smith met Bob Jones at the coffee shop in Berlin.", **ids)  # relations a filter can keep
     rng = np.random.default_rng(3)
     now = utcnow()
     for user, n in (("big0", 400), ("big1", 400), ("alex", 30)):
