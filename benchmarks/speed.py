@@ -331,11 +331,11 @@ def query_plans(m: Memory, ds: Dataset) -> str:
     lines = [f"==== query plans: one search in the largest scope ({big.user_id}, {len(big.memories)} memories): "
              f"{text!r} ===="]  # fmt: skip
     seen: set[str] = set()
-    for query, params in traced:
+    for query, params, sent in traced:
         if query in seen:
             continue
         seen.add(query)
-        plan = store.explain(query, params)
+        plan = store.explain(query, params, sent)
         lines.append(f"{query}: {' > '.join(op for op, _ in plan)}")
         for op, details in plan:
             if "Seek" in op or "Scan" in op or "CountStore" in op or op == "ProcedureCall":

@@ -14,7 +14,7 @@ from graphmem import Memory
 from graphmem.models import EntityRecord, MemoryRecord, RelationRecord, Scope, utcnow
 from graphmem.providers.embed import Embedder
 from graphmem.stores.base import WritePlan
-from graphmem.stores.neo4j import Neo4jStore
+from graphmem.stores.neo4j import Neo4jStore, TracedRead
 from tests.neo4j_server import Neo4jServer
 
 SCANS = {"AllNodesScan", "NodeByLabelScan", "UnionNodeByLabelsScan", "IntersectionNodeByLabelsScan",
@@ -94,7 +94,7 @@ def _unit_rows(rng: np.random.Generator, n: int, dim: int) -> np.ndarray:
     return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 
-def _traced_search(memory: Memory, scope: Scope, **kwargs: Any) -> list[tuple[str, dict[str, Any]]]:
+def _traced_search(memory: Memory, scope: Scope, **kwargs: Any) -> list[TracedRead]:
     store = memory.store
     assert isinstance(store, Neo4jStore)
     ids = {k: v for k, v in scope.as_dict().items() if v}
@@ -110,9 +110,9 @@ def test_every_search_query_seeks_an_index_and_never_scans(memory: Memory, shape
     assert isinstance(store, Neo4jStore)
     traced = _traced_search(memory, SCOPES[shape])
     expected = SEARCH_QUERIES if SCOPES[shape].user_id else SEARCH_QUERIES - {"entities_by_names"}  # "I" = the user
-    assert expected <= {name for name, _ in traced}
-    for name, params in traced:
-        plan = store.explain(name, params)
+    assert expected <= {read.name for read in traced}
+    for name, params, text in traced:
+        plan = store.explain(name, params, text)
         operators = [op for op, _ in plan]
         assert not SCANS & set(operators), f"{name} scans: {operators}"
         index_calls = [d for op, d in plan if op == "ProcedureCall" and "db.index." in d]
@@ -134,10 +134,10 @@ def test_the_filtered_path_lists_the_scope_through_an_index(memory: Memory) -> N
     store = memory.store
     assert isinstance(store, Neo4jStore)
     traced = _traced_search(memory, SCOPES["user"], filters={"memory": {"icontains": "coffee"}})
-    names = {name for name, _ in traced}
-    assert "memory_list" in names
-    for name, params in traced:
-        operators = [op for op, _ in store.explain(name, params)]
+    names = {read.name for read in traced}
+    assert "memory_select" in names  # the filter compiled into the scoped listing, not a scan of the scope
+    for name, params, text in traced:
+        operators = [op for op, _ in store.explain(name, params, text)]
         assert not SCANS & set(operators), f"{name} scans: {operators}"
 
 
@@ -148,17 +148,11 @@ def test_a_small_tenant_reads_rows_in_proportion_to_its_own_scope(memory: Memory
     store = memory.store
     assert isinstance(store, Neo4jStore)
     traced = _traced_search(memory, SCOPES["agent"])
-    for name, params in traced:
+    for name, params, text in traced:
         if name in ("memory_vector", "memory_fulltext", "entity_vector", "relation_vector"):
             with store._driver.session() as session:
-                profile = session.run("PROFILE " + _text(name), params).consume().profile
+                profile = session.run("PROFILE " + text, params).consume().profile
             assert _db_hits(profile) < 200, (name, _db_hits(profile))
-
-
-def _text(name: str) -> str:
-    from graphmem.stores.cypher_files import query
-
-    return query("neo4j", name)
 
 
 def _db_hits(plan: dict[str, Any]) -> int:

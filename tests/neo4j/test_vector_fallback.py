@@ -37,5 +37,5 @@ def test_a_short_approximate_pool_falls_back_to_the_exact_scope(neo4j_server: Ne
     assert np.allclose([s for _, s in got], (mine @ query)[expected], atol=1e-4)
     # 300 rows, k=5, 4,300 in the index: too many to read at first (300^2 > 2 * 5 * 4300), so the index was
     # asked first; its pool held none of ours, and the next pool would have been larger than the scope.
-    assert [params["exact"] for _, params in traced] == [False, True]
+    assert [read.params["exact"] for read in traced] == [False, True]
     store.close()

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from graphmem.errors import ValidationError
-from graphmem.recall.filters import OPERATORS, Condition, Filter, compile_filters, matches
+from graphmem.filters import OPERATORS, Condition, Filter, compile_filters, matches
 
 UTC = timezone.utc
 ACCEPTED = "accepted operators: eq, ne, gt, gte, lt, lte, in, nin, contains, icontains"

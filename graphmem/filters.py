@@ -1,7 +1,10 @@
-"""The ``filters`` argument of ``Memory.search`` / ``Memory.get_all``: parse and validate once, evaluate in Python.
+"""The ``filters`` argument of ``Memory.search`` / ``Memory.get_all``: parse and validate once, then run in the store.
 
-Backends return scoped candidates and every backend filters them here, so the filter language means the same thing
-everywhere. The language is mem0's:
+Each store compiles the tree into its own query language through :func:`translate` (``stores/filter_sql.py``,
+``stores/filter_cypher.py``), so a filtered read selects in the database instead of listing the scope. The Python
+matcher here (:func:`matches`) is the reference: a construct a store cannot express exactly is translated as a
+superset, and the store finishes those candidates with :func:`matches`, so every backend selects exactly what the
+matcher does. The language is mem0's:
 
 * ``{"field": value}`` is equality; several keys in one dict are ANDed.
 * ``{"field": {op: value, ...}}`` with ``op`` in :data:`OPERATORS`; several operators on one field are ANDed.
@@ -36,7 +39,7 @@ Evaluation semantics (decided here, the same on every backend):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Literal
@@ -48,10 +51,13 @@ __all__ = [
     "DATETIME_FIELDS",
     "LOGICAL_KEYS",
     "OPERATORS",
+    "Bounds",
     "Condition",
     "Filter",
+    "Fragment",
     "compile_filters",
     "matches",
+    "translate",
 ]
 
 OPERATORS: frozenset[str] = frozenset({"eq", "ne", "gt", "gte", "lt", "lte", "in", "nin", "contains", "icontains"})
@@ -341,6 +347,90 @@ def _comparable(a: Any, b: Any) -> tuple[Any, Any] | None:
         da, db = _parse_datetime(a), _parse_datetime(b)
         return None if da is None or db is None else (da, db)
     return None
+
+
+# ---- translation (for the stores) ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """A piece of a store's query: text made only of fixed fragments and placeholders, and its bound values in the
+    order their placeholders appear (positional dialects; named ones keep ``params`` empty)."""
+
+    text: str
+    params: tuple[Any, ...] = ()
+
+
+TRUE = Fragment("true")
+FALSE = Fragment("false")
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """A filter as two store conditions: ``wider`` holds for every record the filter selects (a superset) and
+    ``narrower`` only for records it selects (a subset). Where the translation is exact they are the same and
+    ``exact`` is true; otherwise the store selects with ``wider`` and finishes with :func:`matches`. Two are needed
+    because ``NOT`` turns a superset into a subset: ``NOT f`` is bounded by ``NOT f.narrower`` / ``NOT f.wider``."""
+
+    wider: Fragment
+    narrower: Fragment
+    exact: bool
+
+    @classmethod
+    def of(cls, fragment: Fragment) -> Bounds:
+        return cls(fragment, fragment, True)
+
+    @classmethod
+    def unknown(cls, wider: Fragment = TRUE) -> Bounds:
+        """A construct the store cannot decide: ``wider`` (default: every record) keeps the candidates."""
+        return cls(wider, FALSE, False)
+
+
+def translate(f: Filter, leaf: Callable[[Condition], Bounds]) -> Bounds:
+    """Compose a store's leaf translations into :class:`Bounds` for the whole tree (SQL and Cypher share
+    ``AND`` / ``OR`` / ``NOT`` / ``true`` / ``false``). ``leaf`` sees only ``present``, ``absent``, ``eq``, the
+    orderings, ``contains`` and ``icontains``: ``ne``, ``in`` and ``nin`` are rewritten here from ``eq`` exactly as
+    :func:`matches` defines them."""
+    if f.kind == "condition":
+        assert f.condition is not None
+        rewritten = _rewrite(f.condition)
+        return leaf(f.condition) if rewritten is None else translate(rewritten, leaf)
+    if f.kind == "not":
+        child = translate(f.children[0], leaf)
+        return Bounds(_negate(child.narrower), _negate(child.wider), child.exact)
+    parts = [translate(child, leaf) for child in f.children]
+    joiner, empty = (" AND ", TRUE) if f.kind == "and" else (" OR ", FALSE)
+    return Bounds(
+        _join(joiner, [p.wider for p in parts], empty),
+        _join(joiner, [p.narrower for p in parts], empty),
+        all(p.exact for p in parts),
+    )
+
+
+def _rewrite(cond: Condition) -> Filter | None:
+    """``ne`` = not ``eq``; ``in`` = any ``eq`` (``None`` among the values: absent); ``nin`` = not ``in``."""
+
+    def cond_of(op: str, value: Any = None) -> Filter:
+        return Filter("condition", condition=Condition(cond.path, cond.field, cond.in_metadata, op, value))
+
+    if cond.op == "ne":
+        return Filter("not", (cond_of("eq", cond.value),))
+    if cond.op in ("in", "nin"):
+        anyof = Filter("or", tuple(cond_of("absent") if v is None else cond_of("eq", v) for v in cond.value))
+        return anyof if cond.op == "in" else Filter("not", (anyof,))
+    return None
+
+
+def _negate(fragment: Fragment) -> Fragment:
+    return Fragment(f"(NOT {fragment.text})", fragment.params)
+
+
+def _join(joiner: str, fragments: list[Fragment], empty: Fragment) -> Fragment:
+    if not fragments:
+        return empty
+    if len(fragments) == 1:
+        return fragments[0]
+    return Fragment("(" + joiner.join(f.text for f in fragments) + ")", tuple(p for f in fragments for p in f.params))
 
 
 # ---- helpers --------------------------------------------------------------------------------------------------------
