@@ -14,7 +14,9 @@ from graphmem.errors import (
     ExtractionError,
     GraphmemError,
     NotFoundError,
+    StoreConflict,
     StoreError,
+    StoreUnavailable,
     ValidationError,
 )
 
@@ -32,7 +34,9 @@ __all__ = [
     "Memory",
     "MemoryConfig",
     "NotFoundError",
+    "StoreConflict",
     "StoreError",
+    "StoreUnavailable",
     "ValidationError",
 ]
 __version__ = "0.1.0"

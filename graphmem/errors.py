@@ -35,5 +35,16 @@ class StoreError(GraphmemError):
     """The store could not be opened or written (path, permissions, corrupt file, unreachable server)."""
 
 
+class StoreUnavailable(StoreError):
+    """The store cannot serve the call now: server unreachable or connection lost (after the driver's retries),
+    the file locked by another writer past the busy timeout, or not writable. Retrying later may succeed; every
+    backend raises this same type, so callers handle it once."""
+
+
+class StoreConflict(StoreError):
+    """A write contradicted what is stored (a uniqueness rule of the store), e.g. an update that would make a
+    memory a second current copy of another memory's fact. Nothing of the call was written."""
+
+
 class ExtractionError(GraphmemError):
     """Extraction failed where nothing may be written without it (``update``): nothing changed; retry the call."""

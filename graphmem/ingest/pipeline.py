@@ -123,16 +123,53 @@ class Ingestor:
         except Exception as exc:  # an extractor failure must never lose the episode or crash the caller's add
             log.warning("extraction failed for episode %s: %s", episode.id, exc)
             usage = exc.usage if isinstance(exc, LlmError) else context.usage
-            self.store.set_episode_status(episode.id, "failed", f"{type(exc).__name__}: {exc}")
+            self._mark_failed(episode, "extraction", exc)
             return {"results": [], "relations": {"added": [], "invalidated": []}, "episode_id": episode.id,
                     "error": f"extraction failed: {exc}", "usage": _usage(self.extractor.name, usage)}  # fmt: skip
+        stage = _Stage()
+        try:
+            return self._write(episode, extraction, known, context, infer, stage)
+        except Exception as exc:
+            if known is not None:  # not stored yet: nothing to mark, and the caller still holds its input
+                raise
+            self._mark_failed(episode, stage.name, exc)
+            if stage.name != "embedding":
+                raise  # the store failed: the caller must know (the episode is kept for retry_failed)
+            spent = _usage(self.extractor.name, context.usage)
+            return {"results": [], "relations": {"added": [], "invalidated": []}, "episode_id": episode.id,
+                    "error": f"embedding failed: {exc}", "usage": spent}  # fmt: skip
+
+    def _mark_failed(self, episode: Episode, stage: str, exc: Exception) -> None:
+        """Record which stage failed and why, so ``retry_failed`` finds the episode. When the store itself is gone
+        this write fails too; the episode then stays pending, and the caller has the original error."""
+        log.warning("%s failed for episode %s: %s", stage, episode.id, exc)
+        try:
+            self.store.set_episode_status(episode.id, "failed", f"{stage}: {type(exc).__name__}: {exc}")
+        except Exception as again:
+            log.warning("could not mark episode %s failed: %s", episode.id, again)
+
+    def _write(
+        self,
+        episode: Episode,
+        extraction: Extraction,
+        known: Extraction | None,
+        context: ExtractionContext,
+        infer: bool,
+        stage: _Stage,
+    ) -> dict[str, Any]:
+        """Everything after extraction: read candidates, embed, reconcile, write. ``stage`` names the step under way
+        (read, embedding, reconciliation, write) for the failure record."""
+        scope, messages, now = episode.scope, episode.messages, episode.created_at
+        stage.name = "read"
         if scope.user_id and extraction.speaker:
             _alias_speaker(extraction, scope.user_id)
         d = draft(extraction, messages, by_type=known is not None)
         duplicates = self.store.find_memories_by_hash(scope, [f.hash for f in d.facts]) if d.facts else {}
         resolved = resolve_entities(d, episode.id, self.store.find_entities(scope, _lookup_keys(d)))
         new_hashes = {f.hash for f in d.facts} - set(duplicates)
+        stage.name = "embedding"
         vectors = self._embed(texts_to_embed(d, resolved, new_hashes))
+        stage.name = "read"
         question = Question()
         asking = known is None and self.chat is not None  # a model to ask, about extracted (not known) data
         if known is None:  # known triples merge by exact name only
@@ -145,6 +182,7 @@ class Ingestor:
         if not question.empty() and self.chat is not None and context.usage.calls < MAX_CALLS:
             verdicts = self._ask(d, question, context.usage)
             self._apply_verdicts(d, resolved, question, verdicts, duplicates, now, changes)
+            self._drop_copying_updates(scope, changes, duplicates, now)
             vectors.by_text.update(self._embed([t for _, t in changes.fact_updates.values()]).by_text)
         self._invalidate_unsupported_memories(scope, changes, now)
         outcome = build_plan(episode=episode, d=d, resolved=resolved, duplicates=duplicates,
@@ -152,9 +190,10 @@ class Ingestor:
                              changes=changes)  # fmt: skip
         if known is not None:
             outcome.plan.episode = episode  # written in the plan's transaction (see add_known)
-        self.store.apply(outcome.plan)
+        stage.name = "write"
+        remap = self.store.apply(outcome.plan)
         result: dict[str, Any] = {
-            "results": outcome.results,
+            "results": _settled(outcome.results, remap),
             "relations": {"added": outcome.added, "invalidated": outcome.invalidated},
             "episode_id": episode.id,
             "usage": _usage(self.extractor.name if infer else "none", context.usage),
@@ -374,6 +413,24 @@ class Ingestor:
             elif decision.action == "INVALIDATE":
                 changes.memory_invalidations.append((target, now))
 
+    def _drop_copying_updates(
+        self, scope: Scope, changes: Changes, duplicates: dict[str, MemoryRecord], now: Any
+    ) -> None:
+        """A model's UPDATE whose new text is already another current memory of the scope would store that fact
+        twice (the store refuses it): the fact links to the memory that says it, and the outdated target stops
+        being current instead of being rewritten."""
+        wanted = {text_hash(text): fact_hash for fact_hash, (_, text) in changes.fact_updates.items()}
+        if not wanted:
+            return
+        for new_hash, holder in self.store.find_memories_by_hash(scope, list(wanted)).items():
+            fact_hash = wanted[new_hash]
+            target, _ = changes.fact_updates[fact_hash]
+            if holder.id == target.id:
+                continue
+            del changes.fact_updates[fact_hash]
+            duplicates[fact_hash] = holder
+            changes.memory_invalidations.append((target, now))
+
     def _invalidate_unsupported_memories(self, scope: Scope, changes: Changes, now: Any) -> None:
         """A memory whose every current relation is being invalidated stops being current too."""
         gone = {r.id for r, _ in changes.relation_invalidations}
@@ -398,6 +455,19 @@ class Ingestor:
         known = self.store.find_entities(scope, [normalize_name(scope.user_id)])
         entity = known.get(normalize_name(scope.user_id))
         return entity.name if entity else scope.user_id
+
+
+@dataclass
+class _Stage:
+    name: str = "read"
+
+
+def _settled(results: list[dict[str, Any]], remap: dict[str, str]) -> list[dict[str, Any]]:
+    """Results as written: a memory another writer added first (the store remapped it) is that writer's, not new."""
+    if not remap:
+        return results
+    return [r | {"id": remap[r["id"]], "event": "NONE"} if r["event"] == "ADD" and r["id"] in remap else r
+            for r in results]  # fmt: skip
 
 
 def _usage(extractor: str, usage: Usage) -> dict[str, Any]:

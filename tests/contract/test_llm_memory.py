@@ -171,6 +171,24 @@ def test_reconciliation_may_update_a_fact_in_place(llm_memory: Memory, llm_serve
     ]
 
 
+def test_an_update_into_another_memorys_text_links_to_it_instead(llm_memory: Memory, llm_server: LlmServer) -> None:
+    """The model rewrites a memory into a fact another memory already states: no second copy (the store would
+    refuse one and the add would fail); the outdated memory stops being current and the fact links to the holder."""
+    llm_server.script_chat(extraction([("Lee plays tennis", ["Lee"])], [("Lee", "Person")]))
+    old = llm_memory.add("I play tennis.", user_id="lee")["results"][0]["id"]
+    llm_server.script_chat(extraction([("Lee plays tennis on Sundays", ["Lee"])], [("Lee", "Person")]))
+    holder = llm_memory.add("I play tennis on Sundays.", user_id="lee", infer=True)["results"][0]["id"]
+    llm_server.script_chat(
+        extraction([("Lee plays tennis every Sunday", ["Lee"])], [("Lee", "Person")]),
+        {"facts": [{"fact": 0, "action": "UPDATE", "target_id": old, "text": "Lee plays tennis on Sundays"}],
+         "relations": [], "entities": []},
+    )  # fmt: skip
+    result = llm_memory.add("I play tennis every Sunday.", user_id="lee")
+    assert "error" not in result
+    assert sorted((r["id"], r["event"]) for r in result["results"]) == sorted([(holder, "NONE"), (old, "INVALIDATE")])
+    assert [r["memory"] for r in llm_memory.get_all(user_id="lee")["results"]] == ["Lee plays tennis on Sundays"]
+
+
 @pytest.mark.parametrize(
     ("steps", "why"),
     [
