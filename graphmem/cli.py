@@ -208,6 +208,12 @@ def add(
 @click.option("--threshold", type=float, help="Minimum cosine similarity.")
 @click.option("--as-of", help="ISO time: what was believed true then.")
 @click.option("--rerank", is_flag=True, help="Reorder with the reranker the --config file sets up.")
+@click.option(
+    "--recipe",
+    metavar="NAME",
+    help="Search recipe: default, keyword (BM25 only), semantic (vector only), graph (the walk leads); "
+    "default: the config's search.recipe.",
+)
 @handle_errors
 def search(
     query: str,
@@ -219,6 +225,7 @@ def search(
     threshold: float | None,
     as_of: str | None,
     rerank: bool,
+    recipe: str | None,
     **scope: Any,
 ) -> None:
     """Search memories and relations."""
@@ -232,6 +239,7 @@ def search(
             threshold=threshold,
             rerank=rerank,
             as_of=as_of,
+            recipe=recipe,
         )
         _emit(result, as_json, print_search)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -15,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
-from graphmem.errors import ConfigError
+from graphmem.errors import ConfigError, ValidationError
 from graphmem.home import default_store
 
 
@@ -311,6 +312,50 @@ class LaneWeights(_Strict):
     graph: float = Field(default=0.3, ge=0)
 
 
+class RecipeWeights(_Strict):
+    """A recipe's lane weights; a lane left out keeps its configured ``search.weights`` value."""
+
+    vector: float | None = Field(default=None, ge=0)
+    bm25: float | None = Field(default=None, ge=0)
+    graph: float | None = Field(default=None, ge=0)
+
+
+class SearchRecipe(_Strict):
+    """How one search ranks, as data: which lanes run and what each counts in fusion (a lane with weight 0 is not
+    run at all: no store call), how wide the lanes' pools are, the fusion constant, and what reranks.
+
+    Fields left unset keep the configured ``search.*`` values, so the ``default`` recipe (nothing set) is exactly
+    the configured search. A ``reranker`` here reorders every search that uses the recipe (``rerank=True`` not
+    needed); without one, ``rerank=True`` applies the top-level ``reranker``.
+    """
+
+    weights: RecipeWeights = Field(default_factory=RecipeWeights)
+    rrf_k: int | None = Field(default=None, ge=1, description="reciprocal-rank fusion constant")
+    pool_factor: int | None = Field(default=None, ge=1, description="each lane returns limit * pool_factor candidates")
+    min_pool: int | None = Field(default=None, ge=1, description="lower bound on a lane's pool")
+    reranker: RerankerConfig | None = Field(default=None, description="reorders every search with this recipe")
+
+
+# The named recipes. ``keyword`` and ``semantic`` are single lanes (BM25, vector). ``graph`` lets the walk lead: its
+# lane counts 1 against 0.3 for each text lane, so the walk's first hit (1/11 at rrf_k 10) outranks a memory both
+# text lanes rank first (0.6/11), and the walk's order decides among what it reaches. The text lanes are kept low
+# rather than off: when the query names no entity the graph knows the walk finds nothing, and they still fill the
+# list; among memories the walk scores alike they break the tie toward the one that reads like the query.
+RECIPES: dict[str, SearchRecipe] = {
+    "default": SearchRecipe(),
+    "keyword": SearchRecipe(weights=RecipeWeights(vector=0, bm25=1, graph=0)),
+    "semantic": SearchRecipe(weights=RecipeWeights(vector=1, bm25=0, graph=0)),
+    "graph": SearchRecipe(weights=RecipeWeights(vector=0.3, bm25=0.3, graph=1)),
+}
+
+
+def named_recipe(name: str) -> SearchRecipe:
+    """The preset called ``name``; a ValueError listing the names otherwise (callers add the field)."""
+    if name not in RECIPES:
+        raise ValueError(f"unknown recipe {name!r}; the named recipes are {', '.join(sorted(RECIPES))}")
+    return RECIPES[name]
+
+
 class SearchConfig(_Strict):
     max_hops: int = Field(default=2, ge=0, le=5, description="graph expansion depth from linked entities")
     fanout: int = Field(default=50, ge=1, description="edges followed per entity per hop, strongest first")
@@ -327,6 +372,23 @@ class SearchConfig(_Strict):
     )
     relation_limit: int = Field(default=10, ge=0, description="relations returned beside the memories")
     weights: LaneWeights = Field(default_factory=LaneWeights)
+    recipe: SearchRecipe = Field(
+        default_factory=SearchRecipe,
+        description="what search uses unless a call names another: a name (default, keyword, semantic, graph) or a "
+        "recipe of its own; it overrides the search.* values it sets",
+    )
+
+    @field_validator("recipe", mode="before")
+    @classmethod
+    def _named(cls, value: Any) -> Any:
+        return named_recipe(value) if isinstance(value, str) else value
+
+    def using(self, recipe: SearchRecipe | None = None) -> SearchConfig:
+        """These settings with ``recipe`` (default: the configured one) laid over them: what one search runs with."""
+        r = self.recipe if recipe is None else recipe
+        weights = self.weights.model_copy(update=r.weights.model_dump(exclude_none=True))
+        changed = r.model_dump(include={"rrf_k", "pool_factor", "min_pool"}, exclude_none=True)
+        return self.model_copy(update={**changed, "weights": weights})
 
 
 class ReconcileConfig(_Strict):
@@ -336,6 +398,41 @@ class ReconcileConfig(_Strict):
     entity_candidate: float = Field(default=0.80, ge=-1, le=1, description="ask the model about entities above this")
     fact_candidate: float = Field(default=0.75, ge=-1, le=1, description="ask the model about facts above this")
     candidates: int = Field(default=3, ge=1, le=20, description="existing records shown per new item")
+
+
+def _first_error(exc: PydanticValidationError, root: str, prefix: tuple[str, ...] = ()) -> tuple[str, str]:
+    """pydantic's first error as (the key path users know, a message)."""
+    first = exc.errors()[0]
+    raw = [*prefix, *(str(p) for p in first["loc"])]
+    # pydantic names the union member after a union-valued key (also a nested one, such as reranker.config.llm);
+    # users know the key path only.
+    no_tags: tuple[str | None, frozenset[str]] = (None, frozenset())
+    loc = [p for i, p in enumerate(raw) if not (i and p in _UNION_SECTIONS.get(raw[i - 1], no_tags)[1])]
+    field = ".".join(loc) or root
+    if first["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        field = f"{field}.provider"
+    if first["type"] == "extra_forbidden":
+        return field, "unknown configuration key"
+    message = first["msg"].removeprefix("Value error, ")  # a validator's own message needs no pydantic preamble
+    return field, f"{message} (got {first.get('input')!r})"
+
+
+def parse_recipe(value: Any, field: str = "recipe") -> SearchRecipe:
+    """A search recipe given by a caller: a preset's name, a ``SearchRecipe``, or a dict of one. A ValidationError
+    names the bad key (``recipe.weights.bm25``) or, for an unknown name, lists the named recipes."""
+    if isinstance(value, SearchRecipe):
+        return value
+    if isinstance(value, str):
+        try:
+            return named_recipe(value)
+        except ValueError as exc:
+            raise ValidationError(field, str(exc)) from None
+    if not isinstance(value, Mapping):
+        raise ValidationError(field, f"expected a recipe name, SearchRecipe or dict, got {type(value).__name__}")
+    try:
+        return SearchRecipe.model_validate(dict(value))
+    except PydanticValidationError as exc:
+        raise ValidationError(*_first_error(exc, field, (field,))) from None
 
 
 class MemoryConfig(_Strict):
@@ -362,18 +459,8 @@ class MemoryConfig(_Strict):
         try:
             return cls.model_validate(data)
         except PydanticValidationError as exc:
-            first = exc.errors()[0]
-            raw = [str(p) for p in first["loc"]]
-            # pydantic names the union member after a union-valued key (also a nested one, such as
-            # reranker.config.llm); users know the key path only.
-            no_tags: tuple[str | None, frozenset[str]] = (None, frozenset())
-            loc = [p for i, p in enumerate(raw) if not (i and p in _UNION_SECTIONS.get(raw[i - 1], no_tags)[1])]
-            field = ".".join(loc) or "config"
-            if first["type"] in ("union_tag_invalid", "union_tag_not_found"):
-                field = f"{field}.provider"
-            if first["type"] == "extra_forbidden":
-                raise ConfigError(field, "unknown configuration key") from None
-            raise ConfigError(field, f"{first['msg']} (got {first.get('input')!r})") from None
+            field, message = _first_error(exc, "config")
+            raise ConfigError(field, message) from None
 
     @classmethod
     def from_file(cls, path: str | Path) -> MemoryConfig:

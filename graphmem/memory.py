@@ -15,8 +15,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
-from graphmem.config import MemoryConfig
+from graphmem.assemble import make_chat_model, make_embedder, make_extractor, make_reranker, make_store
+from graphmem.config import MemoryConfig, SearchRecipe, parse_recipe
 from graphmem.errors import NotFoundError, ValidationError
+from graphmem.filters import compile_filters
 from graphmem.ingest.extract import Extractor
 from graphmem.ingest.normalize import normalize_messages, normalize_metadata
 from graphmem.ingest.pipeline import Ingestor
@@ -24,13 +26,11 @@ from graphmem.ingest.plan import derived_id
 from graphmem.ingest.triples import triples_extraction
 from graphmem.models import HistoryEvent, MemoryRecord, Scope, utcnow
 from graphmem.providers.embed import Embedder
-from graphmem.providers.factory import make_chat_model, make_embedder, make_extractor, make_reranker, make_store
 from graphmem.providers.llm import ChatModel
 from graphmem.providers.phrases import PhraseVectors
 from graphmem.recall.explore import neighbors as _neighbors
 from graphmem.recall.explore import paths as _paths
 from graphmem.recall.explore import to_networkx as _to_networkx
-from graphmem.recall.filters import compile_filters, matches
 from graphmem.recall.rerank import Reranker
 from graphmem.recall.search import SearchRequest
 from graphmem.recall.search import search as _search
@@ -95,6 +95,7 @@ class Memory:
             self.store, self.embedder, self.extractor, self.chat, self.config.reconcile, phrases=self._phrases
         )
         self.reranker = reranker or make_reranker(self.config.reranker, self.chat)
+        self._recipe_rerankers: dict[str, Reranker | None] = {}
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Memory:
@@ -147,6 +148,7 @@ class Memory:
         threshold: float | None = None,
         rerank: bool = False,
         as_of: datetime | str | None = None,
+        recipe: str | SearchRecipe | Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Hybrid search in scope: memories ranked by fused vector/BM25/graph lanes, plus the relations found.
 
@@ -157,6 +159,8 @@ class Memory:
         returned unless ``as_of`` asks what was believed at a past time. ``rerank=True`` reorders the best fused
         results with the configured reranker: each result gains ``rerank_score`` and the answer a ``rerank``
         entry (which reranker, how many candidates, and the error if it had to keep the fused order).
+        ``recipe`` picks the lanes, weights, pools and reranker of this call: a name (``default``, ``keyword``,
+        ``semantic``, ``graph``), a ``SearchRecipe`` or its dict; default: the configured ``search.recipe``.
         """
         if not isinstance(query, str) or not query.strip():
             raise ValidationError("query", f"expected a non-empty string, got {query!r}")
@@ -165,7 +169,9 @@ class Memory:
             raise ValidationError("threshold", f"expected a number between -1 and 1, got {threshold!r}")
         if not isinstance(rerank, bool):
             raise ValidationError("rerank", f"expected True or False, got {rerank!r}")
-        if rerank and self.reranker is None:
+        chosen = parse_recipe(recipe) if recipe is not None else self.config.search.recipe
+        reranker = self._recipe_reranker(chosen) or (self.reranker if rerank else None)
+        if rerank and reranker is None:
             raise ValidationError(
                 "rerank",
                 "no reranker is configured: add a `reranker` section to the config, e.g. "
@@ -180,8 +186,16 @@ class Memory:
             threshold=threshold,
             as_of=_as_of(as_of),
         )
-        reranker = self.reranker if rerank else None
-        return _search(self.store, self.embedder, self.config.search, request, reranker, self._phrases)
+        return _search(self.store, self.embedder, self.config.search.using(chosen), request, reranker, self._phrases)
+
+    def _recipe_reranker(self, recipe: SearchRecipe) -> Reranker | None:
+        """The reranker a recipe names, built once per distinct reranker config (a model load is not per call)."""
+        if recipe.reranker is None:
+            return None
+        key = repr(recipe.reranker)
+        if key not in self._recipe_rerankers:
+            self._recipe_rerankers[key] = make_reranker(recipe.reranker, self.chat)
+        return self._recipe_rerankers[key]
 
     def get(
         self,
@@ -207,15 +221,8 @@ class Memory:
         """Current memories in scope, oldest first."""
         scope = make_scope(user_id, agent_id, run_id, required=True)
         limit = _positive_int("limit", limit)
-        compiled = compile_filters(filters)
-        results: list[dict[str, Any]] = []
-        for record in self.store.list_memories(scope):
-            item = record.to_api()
-            if matches(compiled, item):
-                results.append(item)
-                if len(results) == limit:
-                    break
-        return {"results": results}
+        records = self.store.list_memories(scope, filters=compile_filters(filters), limit=limit)
+        return {"results": [record.to_api() for record in records]}
 
     def update(self, memory_id: str, data: str) -> dict[str, Any]:
         """Replace a memory's text and keep the graph true to it, in one transaction.
@@ -250,8 +257,7 @@ class Memory:
         """Delete everything in scope: memories (each recorded in history), entities, relations, episodes."""
         scope = make_scope(user_id, agent_id, run_id, required=True)
         records = list(self.store.list_memories(scope, include_expired=True))
-        self.store.delete_memories([r.id for r in records], [self._delete_event(r) for r in records])
-        self.store.delete_scope(scope)
+        self.store.delete_scope(scope, [self._delete_event(r) for r in records])  # one transaction
         return {"message": f"Deleted {len(records)} memories", "deleted": len(records)}
 
     def history(

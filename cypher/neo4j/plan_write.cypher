@@ -75,6 +75,9 @@ CALL () {
   MATCH (m:Memory {id: row.id})
   SET m.text = row.text, m.hash = row.hash, m.metadata = row.metadata, m.updated_at = row.updated_at,
       m.embedding = row.embedding
+  // The metadata as filters read it (stores/filter_cypher.py): last version's keys go, this version's come.
+  FOREACH (k IN [k IN keys(m) WHERE k STARTS WITH 'meta.'] | REMOVE m[k])
+  SET m += row.filtered
 }
 CALL () {
   // An updated memory no longer says these relations: it leaves their provenance (other memories support them).

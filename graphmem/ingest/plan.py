@@ -28,6 +28,7 @@ from graphmem.models import (
     normalize_relation_type,
 )
 from graphmem.stores.base import Invalidation, RelationUpdate, WritePlan
+from graphmem.vocab import type_phrase
 
 _NAMESPACE = uuid.UUID("6f1c52a4-6b8e-4b8e-9a53-0b6f8f3c2d11")
 _NAMESPACE_BYTES = _NAMESPACE.bytes
@@ -103,11 +104,6 @@ class RelationDraft:
 
     def __post_init__(self) -> None:
         self.embed_text = self.embed_text or self.fact
-
-
-def type_phrase(relation_type: str) -> str:
-    """'DIRECTED_BY' -> 'directed by': what a bulk-loaded triple's relation embedding is made from."""
-    return relation_type.lower().replace("_", " ")
 
 
 @dataclass

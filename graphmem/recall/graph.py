@@ -25,11 +25,11 @@ import numpy as np
 import numpy.typing as npt
 
 from graphmem.config import SearchConfig
-from graphmem.ingest.plan import type_phrase
 from graphmem.models import RelationRecord, Scope, normalize_name
 from graphmem.providers.phrases import PhraseVectors
 from graphmem.recall.terms import mentions_self, query_terms, words
 from graphmem.stores.base import Store
+from graphmem.vocab import type_phrase
 
 _MIN_STEM = 4  # letters two word forms must share at the start to count as one stem
 _PARTIAL_LINK = 0.6  # strength of an entity only some of whose name words are in the query

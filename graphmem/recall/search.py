@@ -10,10 +10,10 @@ from typing import Any
 import numpy as np
 
 from graphmem.config import SearchConfig
+from graphmem.filters import Filter
 from graphmem.models import MemoryRecord, RelationRecord, Scope
 from graphmem.providers.embed import Embedder
 from graphmem.providers.phrases import PhraseVectors
-from graphmem.recall.filters import Filter, matches
 from graphmem.recall.fuse import normalized, rrf
 from graphmem.recall.graph import Linked, Reached, Relevance, expand, link, memory_scores, relation_order
 from graphmem.recall.rerank import Reranker, RerankInput, rerank
@@ -53,21 +53,24 @@ def search(
     weights = cfg.weights.model_dump()
 
     hits: dict[str, list[tuple[str, float]]] = {}  # lane -> (memory id, the lane's own score)
-    if allowed is not None:
+    # A lane whose weight is 0 is not run (no store call): it could add nothing to the fused scores.
+    if weights["vector"] > 0 and allowed is not None:
         exact = store.similarity("memory", list(allowed), vector)
         hits["vector"] = sorted(exact.items(), key=lambda kv: (-kv[1], kv[0]))[:pool]
-    else:
+    elif weights["vector"] > 0:
         hits["vector"] = store.vector_search("memory", req.scope, vector, pool, req.as_of)
     wide = pool if allowed is None else pool * 4  # room for the lanes' hits that the filters drop
-    hits["bm25"] = store.text_search("memory", req.scope, terms, wide, req.as_of)
-    linked = link(store, req.scope, req.query, vector, cfg) if cfg.max_hops >= 0 else Linked()
-    seeds = linked.seeds
-    reached: list[Reached] = []
-    if seeds:
-        asked = [w for w in asks if w not in linked.covered]  # the names say who, not what
-        relevance = Relevance(store, vector, asked, phrases)
-        reached = expand(store, req.scope, seeds, relevance, cfg, req.as_of)
-    hits["graph"] = list(memory_scores(store, req.scope, seeds, reached, wide).items())
+    if weights["bm25"] > 0:
+        hits["bm25"] = store.text_search("memory", req.scope, terms, wide, req.as_of)
+    reached: list[Reached] = []  # also the relations the answer reports; none when the walk does not run
+    if weights["graph"] > 0:
+        linked = link(store, req.scope, req.query, vector, cfg) if cfg.max_hops >= 0 else Linked()
+        seeds = linked.seeds
+        if seeds:
+            asked = [w for w in asks if w not in linked.covered]  # the names say who, not what
+            relevance = Relevance(store, vector, asked, phrases)
+            reached = expand(store, req.scope, seeds, relevance, cfg, req.as_of)
+        hits["graph"] = list(memory_scores(store, req.scope, seeds, reached, wide).items())
     if allowed is not None:
         hits = {lane: [h for h in found if h[0] in allowed] for lane, found in hits.items()}
 
@@ -116,12 +119,13 @@ def _ranked(hits: Iterable[tuple[str, float]], order: Callable[[str], tuple[Any,
 
 
 def _allowed(store: Store, req: SearchRequest) -> set[str]:
-    """Ids in scope that pass the filters: filters are exact, applied before ranking, never after a cut-off."""
+    """Ids in scope that pass the filters: filters are exact, applied before ranking, never after a cut-off. The
+    store selects them (the filter is compiled into its query), so only passing memories leave the database."""
     include_expired = req.as_of is not None
     return {
         m.id
-        for m in store.list_memories(req.scope, include_expired=include_expired)
-        if _believed(m, req.as_of) and matches(req.filters, m.to_api())
+        for m in store.list_memories(req.scope, include_expired=include_expired, filters=req.filters)
+        if _believed(m, req.as_of)
     }
 
 

@@ -3,10 +3,8 @@ to the user's entity."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
+from graphmem.vocab import WORD
 
-_WORD = re.compile(r"[\w][\w'\-]*", re.UNICODE)
 _FIRST_PERSON = {"i", "me", "my", "mine", "myself", "i'm", "i've", "i'd", "i'll"}
 
 # What a question word asks for, phrased as the relation types that answer it read ("where" -> LOCATED_IN, LIVES_IN,
@@ -152,7 +150,7 @@ STOPWORDS = frozenset(
 
 def words(text: str) -> list[str]:
     """Lower-cased words; a possessive "'s" is dropped so "Bob's" matches "Bob"."""
-    out = (w.strip("'-").casefold() for w in _WORD.findall(text))
+    out = (w.strip("'-").casefold() for w in WORD.findall(text))
     return [w.removesuffix("'s") for w in out if w]
 
 
@@ -174,13 +172,3 @@ def asked_words(text: str) -> list[str]:
 
 def mentions_self(text: str) -> bool:
     return any(w in _FIRST_PERSON for w in words(text))
-
-
-def quoted_or_query(terms: Sequence[str]) -> str:
-    """A full-text expression matching any term, each quoted, for SQLite FTS5 and Lucene alike.
-
-    Only word characters, ``'`` and ``-`` survive inside a term, so a quoted term is always a plain phrase and no
-    input can be read as query syntax by either engine.
-    """
-    cleaned = (" ".join(_WORD.findall(t)) for t in terms)
-    return " OR ".join(f'"{t}"' for t in cleaned if t)

@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
+from graphmem.filters import Filter
 from graphmem.models import EntityRecord, Episode, HistoryEvent, MemoryRecord, RelationRecord, Scope
 
 VectorKind = Literal["memory", "entity", "relation"]
@@ -74,8 +75,10 @@ class Store(Protocol):
     def list_episodes(self, scope: Scope) -> list[Episode]: ...
 
     # -- the add transaction ---------------------------------------------------------------------------------------
-    def apply(self, plan: WritePlan) -> None:
-        """Write the plan (and ``plan.episode`` when given) and mark its episode done, in one transaction."""
+    def apply(self, plan: WritePlan) -> dict[str, str]:
+        """Write the plan (and ``plan.episode`` when given) and mark its episode done, in one transaction. Inside
+        it, records other writers committed since the plan was decided win (``stores/settle.py``); returns
+        {plan id: stored id} for the ids that were remapped onto them."""
         ...
 
     # -- memories --------------------------------------------------------------------------------------------------
@@ -84,8 +87,16 @@ class Store(Protocol):
         """Records for the ids that exist, in the order asked."""
         ...
 
-    def list_memories(self, scope: Scope, include_expired: bool = False) -> Iterator[MemoryRecord]:
-        """Scoped memories, oldest first (ties by id)."""
+    def list_memories(
+        self,
+        scope: Scope,
+        include_expired: bool = False,
+        filters: Filter | None = None,
+        limit: int | None = None,
+    ) -> Iterator[MemoryRecord]:
+        """Scoped memories, oldest first (ties by id). With ``filters``, exactly those ``filters.matches`` keeps,
+        selected in the database (a construct the store cannot translate exactly is finished with ``matches``);
+        with ``limit``, at most that many (pushed into the query where the translation is exact)."""
         ...
 
     def find_memories_by_hash(self, scope: Scope, hashes: Sequence[str]) -> dict[str, MemoryRecord]:
@@ -93,8 +104,9 @@ class Store(Protocol):
         ...
 
     def delete_memories(self, ids: Sequence[str], events: Sequence[HistoryEvent]) -> None: ...
-    def delete_scope(self, scope: Scope) -> int:
-        """Delete everything visible under a read scope; returns how many memories went."""
+    def delete_scope(self, scope: Scope, events: Sequence[HistoryEvent] = ()) -> int:
+        """Delete everything visible under a read scope, recording ``events`` (the memories' DELETE history) in the
+        same transaction; returns how many memories went."""
         ...
 
     def reset(self) -> None: ...

@@ -20,7 +20,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from graphmem.errors import StoreError
+from graphmem.errors import StoreConflict, StoreError, StoreUnavailable
+from graphmem.filters import Filter, matches
 from graphmem.models import (
     EntityRecord,
     Episode,
@@ -31,8 +32,10 @@ from graphmem.models import (
     normalize_name,
     utcnow,
 )
-from graphmem.recall.terms import quoted_or_query
 from graphmem.stores.base import Hit, Invalidation, RelationUpdate, Vector, VectorKind, WritePlan
+from graphmem.stores.failures import Translator, translated
+from graphmem.stores.filter_sql import memory_filter
+from graphmem.stores.fulltext import quoted_or_query
 from graphmem.stores.rows import (
     entity_from,
     entity_props,
@@ -49,11 +52,48 @@ from graphmem.stores.rows import (
     scope_of,
     scope_values,
 )
+from graphmem.stores.settle import settle
 from graphmem.stores.vector_index import VectorIndex
 
 _CHUNK = 500  # SQLite's default limit on host parameters is 32766; keep IN lists modest
 _SCOPE_COLUMNS = ("user_id", "agent_id", "run_id")
 _VECTOR_TABLES: dict[VectorKind, str] = {"memory": "memories", "entity": "entities", "relation": "relations"}
+
+
+def _sqlite_failure(path: str) -> Translator:
+    def translate(exc: Exception) -> StoreError | None:
+        if not isinstance(exc, sqlite3.Error):
+            return None
+        text = f"the store {path}: {exc}"
+        if isinstance(exc, sqlite3.IntegrityError):
+            return StoreConflict(text)
+        if isinstance(exc, sqlite3.OperationalError) and any(
+            word in str(exc) for word in ("locked", "busy", "readonly", "unable to open", "disk I/O")
+        ):
+            return StoreUnavailable(text)
+        return StoreError(text)
+
+    return translate
+
+
+class _Connection(sqlite3.Connection):
+    """A connection whose statements raise ``StoreError`` subclasses (``stores/failures.py``), not sqlite3's."""
+
+    def __init__(self, database: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(database, *args, **kwargs)
+        self._translate = _sqlite_failure(str(database))
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        with translated(self._translate):
+            return super().execute(sql, parameters)
+
+    def executemany(self, sql: str, parameters: Any, /) -> sqlite3.Cursor:
+        with translated(self._translate):
+            return super().executemany(sql, parameters)
+
+    def executescript(self, sql_script: str, /) -> sqlite3.Cursor:
+        with translated(self._translate):
+            return super().executescript(sql_script)
 
 
 def _dict_row(cursor: sqlite3.Cursor, values: tuple[Any, ...]) -> dict[str, Any]:
@@ -211,6 +251,22 @@ def _migrate_history(conn: sqlite3.Connection) -> None:
             conn.execute("ALTER TABLE history ADD COLUMN relations TEXT")
 
 
+def _migrate_duplicates(conn: sqlite3.Connection) -> None:
+    """Stores from before the unique index on current facts may hold copies of one fact that concurrent adds wrote
+    (the same scope and hash, all current): the oldest stays, the later copies are expired (kept, so history and
+    ``as_of`` still see them), so that the index can be built."""
+    tables = {r["name"] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'index')")}
+    if "memories" not in tables or "memories_current_hash" in tables:
+        return
+    with _schema_tx(conn):
+        conn.execute(
+            "UPDATE memories SET expired_at = ? WHERE expired_at IS NULL AND invalid_at IS NULL AND rid NOT IN"
+            " (SELECT MIN(rid) FROM memories WHERE expired_at IS NULL AND invalid_at IS NULL"
+            " GROUP BY user_id, agent_id, run_id, hash)",
+            (iso(utcnow()),),
+        )
+
+
 def _finish_migration(conn: sqlite3.Connection) -> None:
     if conn.execute("SELECT 1 FROM meta WHERE key = 'fts_rebuild'").fetchone() is None:
         return
@@ -241,11 +297,13 @@ def _blob(vector: Sequence[float] | None) -> bytes | None:
 
 
 class EmbeddedStore:
-    def __init__(self, path: Path | str, dim: int, *, create: bool = True) -> None:
+    def __init__(self, path: Path | str, dim: int, *, create: bool = True, busy_timeout: float = 30.0) -> None:
         """Open the store at ``path``, creating it (and its folders) unless ``create`` is false: readers pass
-        false so that a mistyped path is an error naming it, not a new empty store that answers nothing."""
+        false so that a mistyped path is an error naming it, not a new empty store that answers nothing. A write
+        waits up to ``busy_timeout`` seconds for another process's write to end, then raises ``StoreUnavailable``."""
         self.path = Path(path)
         self.dim = dim
+        self.busy_timeout = busy_timeout
         if not create and not self.path.is_file():
             raise StoreError(f"the store {self.path} does not exist (nothing was ever added there; check the path)")
         try:
@@ -264,6 +322,7 @@ class EmbeddedStore:
                 conn = self._conn()
                 _migrate(conn)
                 _migrate_history(conn)
+                _migrate_duplicates(conn)
                 conn.executescript(schema)
                 _finish_migration(conn)
                 row = conn.execute("SELECT value FROM meta WHERE key = 'dim'").fetchone()
@@ -274,18 +333,22 @@ class EmbeddedStore:
                         f"{self.path} holds {row['value']}-dimensional embeddings but the embedder makes {dim}; "
                         "use the embedder the store was built with, or another store path"
                     )
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot open the store {self.path}: {exc}") from None
+        except StoreError as exc:
+            if not isinstance(exc.__cause__, sqlite3.Error):
+                raise
+            raise type(exc)(f"cannot open the store {self.path}: {exc.__cause__}") from None
 
     # -- connections and transactions -------------------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            with translated(_sqlite_failure(str(self.path))):
+                conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None,
+                                       check_same_thread=False, factory=_Connection)  # fmt: skip
             conn.row_factory = _dict_row
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("PRAGMA busy_timeout = 30000")
+            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
             self._local.conn = conn
             with self._conn_lock:
                 self._connections.append(conn)
@@ -359,14 +422,22 @@ class EmbeddedStore:
         return [episode_from(r) for r in rows]
 
     # -- the add transaction ---------------------------------------------------------------------------------------
-    def apply(self, plan: WritePlan) -> None:
-        """The whole plan in one transaction, one batched statement per table (``executemany``), no per-row reads.
+    def apply(self, plan: WritePlan) -> dict[str, str]:
+        """The whole plan in one transaction, one batched statement per table (``executemany``).
 
-        Rows already present are left alone (``INSERT OR IGNORE``), so replaying a plan changes nothing; only rows
-        this transaction really inserted go to the vector indexes, after the commit.
+        Inside the write lock the plan is first settled against what other writers (threads or processes)
+        committed since it was decided (``settle``): returns {plan id: stored id} for what it remapped. Rows already
+        present are left alone (``INSERT OR IGNORE``), so replaying a plan changes nothing; only rows this
+        transaction really inserted go to the vector indexes, after the commit.
         """
         blob = _blob_once()
         with self._tx() as (conn, after):
+            plan, remap = settle(
+                plan,
+                lambda scope, keys: {k: e.id for k, e in self.find_entities(scope, keys).items()},
+                lambda scope, hashes: {h: m.id for h, m in self.find_memories_by_hash(scope, hashes).items()},
+                self.find_relations,
+            )
             if plan.episode is not None:
                 _insert(conn, "episodes", episode_props(plan.episode))
             if plan.memories:
@@ -418,6 +489,7 @@ class EmbeddedStore:
             if plan.history:
                 _insert_many(conn, "history", [history_props(h) for h in plan.history], returning=False)
             conn.execute("UPDATE episodes SET status = 'done', error = NULL WHERE id = ?", (plan.episode_id,))
+        return remap
 
     @property
     def _indexed(self) -> bool:
@@ -471,17 +543,41 @@ class EmbeddedStore:
             links.setdefault(row["memory_id"], []).append(row["episode_id"])
         return links
 
-    def list_memories(self, scope: Scope, include_expired: bool = False) -> Iterator[MemoryRecord]:
+    def list_memories(
+        self,
+        scope: Scope,
+        include_expired: bool = False,
+        filters: Filter | None = None,
+        limit: int | None = None,
+    ) -> Iterator[MemoryRecord]:
         where, params = _read_scope(scope)
         if not include_expired:
             when, extra = _believed(None)
             where, params = f"{where} AND {when}", params + extra
+        bounds = None if filters is None else memory_filter(filters)
+        if bounds is not None:  # the wider bound: exactly the filter's rows when the translation is exact
+            where, params = f"{where} AND {bounds.wider.text}", [*params, *bounds.wider.params]
+        args: list[Any] = list(params)
+        sql = f"SELECT * FROM memories WHERE {where} ORDER BY created_at, id"
+        if limit is not None and (bounds is None or bounds.exact):
+            sql, args = f"{sql} LIMIT ?", [*args, limit]
         conn = self._conn()
-        rows = conn.execute(f"SELECT * FROM memories WHERE {where} ORDER BY created_at, id", params).fetchall()
-        for chunk in _chunks(rows):
+        cursor = conn.execute(sql, args)
+        left = limit
+        while left is None or left > 0:
+            chunk = cursor.fetchmany(_CHUNK)
+            if not chunk:
+                return
             links = self._episode_links(conn, [r["id"] for r in chunk])
             for row in chunk:
-                yield _memory(row, links.get(row["id"], []), False)
+                record = _memory(row, links.get(row["id"], []), False)
+                if bounds is not None and not bounds.exact and not matches(filters, record.to_api()):
+                    continue  # a candidate of the superset that the reference matcher rejects
+                yield record
+                if left is not None:
+                    left -= 1
+                    if left == 0:
+                        return
 
     def find_memories_by_hash(self, scope: Scope, hashes: Sequence[str]) -> dict[str, MemoryRecord]:
         if not hashes:
@@ -543,9 +639,11 @@ class EmbeddedStore:
         index = self._indexes["memory"]
         after.extend(_remove_later(index, i) for i in ids)
 
-    def delete_scope(self, scope: Scope) -> int:
+    def delete_scope(self, scope: Scope, events: Sequence[HistoryEvent] = ()) -> int:
         where, params = _read_scope(scope)
         with self._tx() as (conn, after):
+            if events:
+                _insert_many(conn, "history", [history_props(h) for h in events], returning=False)
             memory_ids = [r["id"] for r in conn.execute(f"SELECT id FROM memories WHERE {where}", params)]
             self._delete_memory_rows(conn, after, memory_ids)
             for kind, table in (("entity", "entities"), ("relation", "relations")):

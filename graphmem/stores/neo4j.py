@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, NamedTuple, TypeVar
 
 import numpy as np
 from neo4j import READ_ACCESS, Driver, GraphDatabase, ManagedTransaction
@@ -31,12 +31,16 @@ from neo4j.exceptions import (
     AuthError,
     ClientError,
     ConfigurationError,
+    ConstraintError,
+    DriverError,
     Neo4jError,
     ServiceUnavailable,
     SessionExpired,
+    TransientError,
 )
 
-from graphmem.errors import StoreError, ValidationError
+from graphmem.errors import StoreConflict, StoreError, StoreUnavailable, ValidationError
+from graphmem.filters import TRUE, Bounds, Filter, matches
 from graphmem.models import (
     EntityRecord,
     Episode,
@@ -47,9 +51,11 @@ from graphmem.models import (
     normalize_name,
     utcnow,
 )
-from graphmem.recall.terms import quoted_or_query
 from graphmem.stores.base import Hit, Invalidation, Vector, VectorKind, WritePlan
 from graphmem.stores.cypher_files import query, schema
+from graphmem.stores.failures import Translator, translated
+from graphmem.stores.filter_cypher import memory_filter, metadata_props
+from graphmem.stores.fulltext import quoted_or_query
 from graphmem.stores.rows import (
     entity_from,
     entity_props,
@@ -65,9 +71,11 @@ from graphmem.stores.rows import (
     relation_props,
     scope_values,
 )
+from graphmem.stores.settle import EntityLookup, MemoryLookup, RelationLookup, settle
 
 T = TypeVar("T")
 _DIALECT = "neo4j"
+_INT64_MAX = 2**63 - 1
 _ANN_WIDEN = 4  # each retry of an approximate search asks for this many times more candidates
 # A scope is searched exactly when reading its rows costs no more than the index's candidate pool for it
 # (rows <= 2 * k * total / rows, about): rows^2 <= _EXACT_RATIO * k * total, and rows <= exact_limit.
@@ -116,6 +124,14 @@ def _lucene_query(kind: Literal["memory", "entity"], terms: Sequence[str], scope
     return " AND ".join(clauses)
 
 
+class TracedRead(NamedTuple):
+    """One read as sent (``trace_reads``): the query file's name, its parameters and the text that ran."""
+
+    name: str
+    params: dict[str, Any]
+    text: str
+
+
 def _vector(v: Vector | Sequence[float]) -> list[float]:
     return [float(x) for x in np.asarray(v, dtype=np.float32)]
 
@@ -136,7 +152,7 @@ class Neo4jStore:
         self.dim = dim
         self.exact_limit = exact_limit
         self.max_retry_time = max_retry_time
-        self._traced: list[tuple[str, dict[str, Any]]] | None = None
+        self._traced: list[TracedRead] | None = None
         auth = (username, password or "") if username else None
         try:
             self._driver: Driver = GraphDatabase.driver(
@@ -159,54 +175,56 @@ class Neo4jStore:
     # -- plumbing ---------------------------------------------------------------------------------------------------
     def _write(self, work: Callable[[ManagedTransaction], T]) -> T:
         """One managed write transaction; the driver retries it on transient failures (it must be idempotent)."""
-        try:
-            with self._driver.session(database=self.database) as session:
-                return session.execute_write(work)
-        except (ServiceUnavailable, SessionExpired) as exc:
-            raise StoreError(f"lost the connection to Neo4j at {self.url}: {_reason(exc)}") from exc
+        with translated(_neo4j_failure(self.url)), self._driver.session(database=self.database) as session:
+            return session.execute_write(work)
 
     def _read(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        return self._read_text(name, _q(name), params)
+
+    def _read_text(self, name: str, text: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         """One read query in an auto-commit transaction: one network round trip (a managed transaction costs two
         more, BEGIN and COMMIT, which a search of a dozen reads feels). Reads are idempotent, so failures the driver
         calls retryable are retried here, with backoff, for up to ``max_retry_time`` seconds."""
         if self._traced is not None:
-            self._traced.append((name, params))
+            self._traced.append(TracedRead(name, params, text))
         deadline: float | None = None
         delay = 0.05
-        while True:
-            try:
-                with self._driver.session(database=self.database, default_access_mode=READ_ACCESS) as session:
-                    result = session.run(_q(name), params)
-                    keys = result.keys()  # our queries return maps, lists and scalars: no Record.data() walk needed
-                    return [dict(zip(keys, record, strict=True)) for record in result]
-            except Neo4jError as exc:
-                if not exc.is_retryable():
-                    raise
-                failure: Exception = exc
-            except (ServiceUnavailable, SessionExpired) as exc:
-                failure = exc
-            now = time.monotonic()
-            deadline = now + self.max_retry_time if deadline is None else deadline
-            if now + delay > deadline:
-                raise StoreError(f"lost the connection to Neo4j at {self.url}: {_reason(failure)}") from failure
-            time.sleep(delay)
-            delay = min(delay * 2, 1.0)
+        with translated(_neo4j_failure(self.url)):
+            while True:
+                try:
+                    with self._driver.session(database=self.database, default_access_mode=READ_ACCESS) as session:
+                        result = session.run(text, params)
+                        keys = result.keys()  # our queries return maps, lists and scalars: no Record.data() walk
+                        return [dict(zip(keys, record, strict=True)) for record in result]
+                except Neo4jError as exc:
+                    if not exc.is_retryable():
+                        raise
+                    failure: Exception = exc
+                except (ServiceUnavailable, SessionExpired) as exc:
+                    failure = exc
+                now = time.monotonic()
+                deadline = now + self.max_retry_time if deadline is None else deadline
+                if now + delay > deadline:
+                    raise failure
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
 
     @contextmanager
-    def trace_reads(self) -> Iterator[list[tuple[str, dict[str, Any]]]]:
-        """Record the (query name, parameters) of every read while the block runs (one thread at a time): what a
-        ``search`` really sends, for ``explain`` (the plan test, ``benchmarks/speed.py --plans``)."""
+    def trace_reads(self) -> Iterator[list[TracedRead]]:
+        """Record the (query name, parameters, text) of every read while the block runs (one thread at a time): what
+        a ``search`` really sends, for ``explain`` (the plan test, ``benchmarks/speed.py --plans``)."""
         self._traced = []
         try:
             yield self._traced
         finally:
             self._traced = None
 
-    def explain(self, name: str, params: dict[str, Any]) -> list[tuple[str, str]]:
-        """The plan of one of our read queries for these parameters, as (operator, details) pairs, depth first.
+    def explain(self, name: str, params: dict[str, Any], text: str | None = None) -> list[tuple[str, str]]:
+        """The plan of one of our read queries for these parameters, as (operator, details) pairs, depth first;
+        ``text`` is the query as sent when it was rendered from its file (a compiled filter), as traced.
         Operator names lose their runtime suffix ("NodeIndexSeek@neo4j" -> "NodeIndexSeek")."""
         with self._driver.session(database=self.database, default_access_mode=READ_ACCESS) as session:
-            plan = session.run("EXPLAIN " + _q(name), params).consume().plan
+            plan = session.run("EXPLAIN " + (text or _q(name)), params).consume().plan
         out: list[tuple[str, str]] = []
 
         def walk(node: dict[str, Any]) -> None:
@@ -228,6 +246,22 @@ class Neo4jStore:
                 except ClientError as exc:
                     raise StoreError(f"cannot create the schema item {name} on {self.url}: {exc.message}") from None
             session.run("CALL db.awaitIndexes(300)").consume()
+        self._backfill_filter_props()
+
+    def _backfill_filter_props(self) -> None:
+        """Memories written before filters ran in Cypher lack the flattened metadata they read
+        (stores/filter_cypher.py): add it, a batch at a time. Idempotent: only memories without it are touched."""
+        while True:
+            rows = self._read("memory_filter_pending", batch=1000)
+            if not rows:
+                return
+            batch = [{"id": r["id"], "props": metadata_props(json.loads(r["metadata"]), json.loads(r["categories"]))}
+                     for r in rows]  # fmt: skip
+
+            def work(tx: ManagedTransaction, rows: list[dict[str, Any]] = batch) -> None:
+                tx.run(_q("memory_filter_backfill"), rows=rows).consume()
+
+            self._write(work)
 
     def close(self) -> None:
         self._driver.close()
@@ -262,31 +296,23 @@ class Neo4jStore:
         return [episode_from(r["episode"]) for r in self._read("episode_list", **_read_scope(scope))]
 
     # -- the add transaction ----------------------------------------------------------------------------------------
-    def apply(self, plan: WritePlan) -> None:
-        """The plan as one statement (``plan_write``) in one managed transaction: one round trip per add."""
-        vectors = _Vectors()
-        params: dict[str, Any] = {
-            "episode_id": plan.episode_id,
-            "episodes": [{"id": plan.episode.id, "props": episode_props(plan.episode)}] if plan.episode else [],
-            "memories": [{"id": m.id, "episode_ids": m.episode_ids, "props": memory_props(m),
-                          "v": vectors.add(m.embedding)} for m in plan.memories],
-            "links": [{"memory_id": m, "episode_id": e} for m, e in plan.memory_episode_links],
-            "entities": [{"id": e.id, "v": vectors.add(e.embedding),
-                          "props": {**entity_props(e), "names": _names(e), "aliases": list(e.aliases),
-                                    "aliases_text": " | ".join(e.aliases)}} for e in plan.entities],
-            "aliases": [{"id": i, "alias": a, "normalized": normalize_name(a)} for i, a in plan.entity_aliases],
-            "relations": [_relation_write_row(r, vectors.add(r.embedding)) for r in plan.relations],
-            "relation_updates": [u.model_dump(mode="json") | {"id": u.relation_id} for u in plan.relation_updates],
-            "relation_invalidations": [_invalidation(i) for i in plan.relation_invalidations],
-            "memory_invalidations": [_invalidation(i) for i in plan.memory_invalidations],
-            "memory_updates": [_memory_update(m) for m in plan.memory_updates],
-            "provenance_removals": [{"relation_id": r, "memory_id": m} for r, m in plan.provenance_removals],
-            "mention_removals": [{"memory_id": m, "entity_id": e} for m, e in plan.mention_removals],
-            "mentions": [{"memory_id": m, "entity_id": e} for m, e in plan.mentions],
-            "history": [history_props(h) for h in plan.history],
-        }  # fmt: skip
-        params["vectors"] = vectors.rows
-        self._write(lambda tx: tx.run(_q("plan_write"), params).consume())
+    def apply(self, plan: WritePlan) -> dict[str, str]:
+        """The plan in one managed transaction: the scope's write lock (``scope_lock``), the plan settled against
+        what earlier writers committed (``settle``, reading through the transaction), then the whole plan as one
+        statement (``plan_write``). Returns {plan id: stored id} for what was remapped. A retried transaction
+        settles the original plan afresh."""
+
+        def work(tx: ManagedTransaction) -> dict[str, str]:
+            scopes = (
+                {r.scope for r in plan.entities} | {r.scope for r in plan.memories} | {r.scope for r in plan.relations}
+            )
+            for scope in sorted(scopes, key=lambda s: tuple(scope_values(s).values())):  # one order: no deadlock
+                tx.run(_q("scope_lock"), scope_values(scope)).consume()
+            settled, remap = settle(plan, *_tx_lookups(tx))
+            tx.run(_q("plan_write"), _plan_params(settled)).consume()
+            return remap
+
+        return self._write(work)
 
     # -- memories ---------------------------------------------------------------------------------------------------
     def get_memory(self, memory_id: str) -> MemoryRecord | None:
@@ -299,11 +325,31 @@ class Neo4jStore:
         rows = self._read("memory_get_many", ids=list(ids), with_embeddings=with_embeddings)
         return [memory_from(r["memory"], r["episode_ids"], r["memory"].get("embedding")) for r in rows]
 
-    def list_memories(self, scope: Scope, include_expired: bool = False) -> Iterator[MemoryRecord]:
-        rows = self._read("memory_list", **_read_scope(scope), **_seek(scope), include_expired=include_expired,
-                          now=iso(utcnow()))  # fmt: skip
+    def list_memories(
+        self,
+        scope: Scope,
+        include_expired: bool = False,
+        filters: Filter | None = None,
+        limit: int | None = None,
+    ) -> Iterator[MemoryRecord]:
+        params = {**_read_scope(scope), **_seek(scope), "include_expired": include_expired, "now": iso(utcnow())}
+        if filters is None and limit is None:
+            rows = self._read("memory_list", **params)
+        else:
+            bounds, values = memory_filter(filters) if filters is not None else (Bounds.of(TRUE), {})
+            pushed = limit if limit is not None and bounds.exact else _INT64_MAX
+            text = _q("memory_select").replace("__FILTER__", bounds.wider.text)
+            rows = self._read_text("memory_select", text, {**params, **values, "limit": pushed})
+        left = limit
         for r in rows:
-            yield memory_from(r["memory"], r["episode_ids"], None)
+            record = memory_from(r["memory"], r["episode_ids"], None)
+            if filters is not None and not matches(filters, record.to_api()):
+                continue  # a candidate of the superset the reference matcher rejects (never when exact)
+            yield record
+            if left is not None:
+                left -= 1
+                if left == 0:
+                    return
 
     def find_memories_by_hash(self, scope: Scope, hashes: Sequence[str]) -> dict[str, MemoryRecord]:
         if not hashes:
@@ -327,10 +373,13 @@ class Neo4jStore:
 
         self._write(work)
 
-    def delete_scope(self, scope: Scope) -> int:
+    def delete_scope(self, scope: Scope, events: Sequence[HistoryEvent] = ()) -> int:
         params = _read_scope(scope)
+        rows = [history_props(h) for h in events]
 
         def work(tx: ManagedTransaction) -> int:
+            if rows:
+                tx.run(_q("plan_history"), rows=rows).consume()
             deleted = tx.run(_q("scope_delete_memories"), params).single()
             tx.run(_q("scope_delete_entities"), params).consume()
             tx.run(_q("scope_delete_episodes"), params).consume()
@@ -339,7 +388,7 @@ class Neo4jStore:
         return self._write(work)
 
     def reset(self) -> None:
-        with self._driver.session(database=self.database) as session:
+        with translated(_neo4j_failure(self.url)), self._driver.session(database=self.database) as session:
             session.run(_q("reset")).consume()  # batched deletes need an auto-commit transaction
 
     def history(self, memory_id: str) -> list[HistoryEvent]:
@@ -474,6 +523,57 @@ class Neo4jStore:
         return [relation_from(_relation_row(r["relation"])) for r in rows]
 
 
+def _plan_params(plan: WritePlan) -> dict[str, Any]:
+    """``plan_write``'s parameters: every row of the plan, each distinct vector once."""
+    vectors = _Vectors()
+    params: dict[str, Any] = {
+        "episode_id": plan.episode_id,
+        "episodes": [{"id": plan.episode.id, "props": episode_props(plan.episode)}] if plan.episode else [],
+        "memories": [{"id": m.id, "episode_ids": m.episode_ids,
+                      "props": {**memory_props(m), **metadata_props(m.metadata, m.categories)},
+                      "v": vectors.add(m.embedding)} for m in plan.memories],
+        "links": [{"memory_id": m, "episode_id": e} for m, e in plan.memory_episode_links],
+        "entities": [{"id": e.id, "v": vectors.add(e.embedding),
+                      "props": {**entity_props(e), "names": _names(e), "aliases": list(e.aliases),
+                                "aliases_text": " | ".join(e.aliases)}} for e in plan.entities],
+        "aliases": [{"id": i, "alias": a, "normalized": normalize_name(a)} for i, a in plan.entity_aliases],
+        "relations": [_relation_write_row(r, vectors.add(r.embedding)) for r in plan.relations],
+        "relation_updates": [u.model_dump(mode="json") | {"id": u.relation_id} for u in plan.relation_updates],
+        "relation_invalidations": [_invalidation(i) for i in plan.relation_invalidations],
+        "memory_invalidations": [_invalidation(i) for i in plan.memory_invalidations],
+        "memory_updates": [_memory_update(m) for m in plan.memory_updates],
+        "provenance_removals": [{"relation_id": r, "memory_id": m} for r, m in plan.provenance_removals],
+        "mention_removals": [{"memory_id": m, "entity_id": e} for m, e in plan.mention_removals],
+        "mentions": [{"memory_id": m, "entity_id": e} for m, e in plan.mentions],
+        "history": [history_props(h) for h in plan.history],
+    }  # fmt: skip
+    params["vectors"] = vectors.rows
+    return params
+
+
+def _tx_lookups(tx: ManagedTransaction) -> tuple[EntityLookup, MemoryLookup, RelationLookup]:
+    """``settle``'s lookups, read through the write transaction (after the scope's lock: they see every earlier
+    writer's commit). The same queries as ``find_entities``, ``find_memories_by_hash`` and ``find_relations``."""
+
+    def entities(scope: Scope, keys: Sequence[str]) -> dict[str, str]:
+        wanted = list(dict.fromkeys(keys))
+        rows = tx.run(_q("entities_by_keys"), {**scope_values(scope), "names": wanted}).data()
+        return {k: e.id for k, e in _by_name(rows, wanted).items()}
+
+    def memories(scope: Scope, hashes: Sequence[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for r in tx.run(_q("memory_by_hash"), {**scope_values(scope), "hashes": list(hashes), "now": iso(utcnow())}):
+            out.setdefault(r["hash"], r["id"])
+        return out
+
+    def relations(scope: Scope, keys: Sequence[tuple[str, str, str]]) -> dict[tuple[str, str, str], str]:
+        rows = tx.run(_q("relations_find"), {**scope_values(scope), "keys": [list(k) for k in keys],
+                                              "now": iso(utcnow())})  # fmt: skip
+        return {(r["key"][0], r["key"][1], r["key"][2]): r["id"] for r in rows if r["id"] is not None}
+
+    return entities, memories, relations
+
+
 class _Vectors:
     """The distinct vectors of one plan, each sent once; rows refer to theirs by position. Relations embedded by
     their type phrase share one vector object, so a bulk load sends a handful of vectors for its relations."""
@@ -506,6 +606,7 @@ def _invalidation(i: Invalidation) -> dict[str, Any]:
 def _memory_update(m: MemoryRecord) -> dict[str, Any]:
     props = memory_props(m)
     return {"id": m.id, "text": m.text, "hash": m.hash, "metadata": props["metadata"],
+            "filtered": metadata_props(m.metadata, m.categories),
             "updated_at": props["updated_at"], "embedding": _vector(m.embedding) if m.embedding else None}  # fmt: skip
 
 
@@ -517,6 +618,21 @@ def _relation_row(props: dict[str, Any]) -> dict[str, Any]:
     """Provenance lists are native lists on the edge (queryable in Cypher); rows.py reads JSON text."""
     return {**props, "memory_ids": json.dumps(props.get("memory_ids") or []),
             "episode_ids": json.dumps(props.get("episode_ids") or [])}  # fmt: skip
+
+
+def _neo4j_failure(url: str) -> Translator:
+    """The driver's errors as the store errors every backend raises (``stores/failures.py``)."""
+
+    def translate(exc: Exception) -> StoreError | None:
+        if isinstance(exc, (ServiceUnavailable, SessionExpired, TransientError)):
+            return StoreUnavailable(f"lost the connection to Neo4j at {url}: {_reason(exc)}")
+        if isinstance(exc, ConstraintError):
+            return StoreConflict(f"Neo4j at {url} refused the write: {_reason(exc)}")
+        if isinstance(exc, (Neo4jError, DriverError)):
+            return StoreError(f"Neo4j at {url} failed: {_reason(exc)}")
+        return None
+
+    return translate
 
 
 def _reason(exc: BaseException) -> str:

@@ -24,6 +24,10 @@ CREATE TABLE IF NOT EXISTS memories (
 );
 CREATE INDEX IF NOT EXISTS memories_scope ON memories (user_id, agent_id, run_id, created_at);
 CREATE INDEX IF NOT EXISTS memories_hash ON memories (hash);
+-- One current copy of a fact per exact scope: the store-level guard behind ``apply``'s settling of concurrent adds
+-- (a memory leaves it when expired or invalidated). Stores from before it get it through ``_migrate_duplicates``.
+CREATE UNIQUE INDEX IF NOT EXISTS memories_current_hash ON memories (user_id, agent_id, run_id, hash)
+    WHERE expired_at IS NULL AND invalid_at IS NULL;
 
 CREATE VIRTUAL TABLE IF NOT EXISTS memories_fts USING fts5 (
     text, fts_scope, content = 'memories', content_rowid = 'rid', tokenize = 'porter unicode61'

@@ -18,11 +18,11 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from pydantic import BaseModel, Field
 
 from graphmem import Memory
+from graphmem.assemble import make_chat_model, make_embedder
 from graphmem.config import MemoryConfig
 from graphmem.errors import ConfigError, ValidationError
 from graphmem.providers import retry
 from graphmem.providers.embed import Embedder
-from graphmem.providers.factory import make_chat_model, make_embedder
 from graphmem.providers.langchain_chat import LangChainChat, to_langchain_messages
 from graphmem.providers.llm import ChatModel, LlmBadOutput, LlmError, LlmRefused, LlmUnavailable
 from graphmem.providers.openai_chat import OpenAIChat, strict_schema

@@ -1,6 +1,8 @@
-"""Build the configured store, embedder, chat model, extractor and reranker: the one place that maps provider
-names to classes.
+"""Assembly: build the configured store, embedder, chat model, extractor and reranker from a ``MemoryConfig`` — the
+one place that maps provider names to classes.
 
+It sits above the layers (stores, providers, ingest, recall) and is the only module besides the facade that imports
+from all of them; the layers themselves never import it, so dependencies point one way (a test reads the imports).
 Providers are imported inside the functions that build them: the offline defaults never import the openai SDK or
 langchain-core, and `import graphmem` (or `graphmem --help`) imports neither the Neo4j driver nor the rule tables.
 """

@@ -1,0 +1,19 @@
+"""Vocabulary shared by the write side (ingest), the read side (recall) and the stores: how text splits into words
+and how a relation type reads as a phrase.
+
+It lives below every layer so that none of them imports another's internals for it: ingest embeds a bulk-loaded
+triple's relation by its type phrase and the graph walk matches query words against the same phrase; the query
+tokenizer and the stores' full-text quoting agree on what a word is.
+"""
+
+from __future__ import annotations
+
+import re
+
+# A word: a letter or digit (or _), then letters, digits, apostrophes and hyphens ("Bob's", "e-mail").
+WORD = re.compile(r"[\w][\w'\-]*", re.UNICODE)
+
+
+def type_phrase(relation_type: str) -> str:
+    """'DIRECTED_BY' -> 'directed by': what a bulk-loaded triple's relation embedding is made from."""
+    return relation_type.lower().replace("_", " ")
