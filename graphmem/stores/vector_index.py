@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -161,18 +161,37 @@ class VectorIndex:
         """Top-k (id, cosine) among live rows visible under ``scope``; ties broken by id for stable order."""
         if k <= 0:
             return []
-        user, agent, run = scope.key()
+        _, agent, run = scope.key()
         q = np.asarray(query, dtype=np.float32)
         hits: list[tuple[float, str]] = []
         with self._lock:
-            parts = [self._parts[user]] if user is not None and user in self._parts else []
-            if user is None:
-                parts = list(self._parts.values())
-            for part in parts:
+            for part in self._visible(scope):
                 self._maybe_train(part)
                 hits.extend(self._search_partition(part, q, k, agent, run, current_only))
-        hits.sort(key=lambda t: (-t[0], t[1]))
-        return [(ident, score) for score, ident in hits[:k]]
+        return _best(hits, k)
+
+    def search_many(
+        self, queries: Sequence[F32], scope: Scope, k: int, current_only: bool
+    ) -> list[list[tuple[str, float]]]:
+        """``search`` for each query: the i-th list holds its top k. A flat partition's blocks are scored for every
+        query in one matrix product (the write path's candidates for a whole episode); an IVF partition, whose
+        lists are probed in an order each query decides, is searched query by query."""
+        if k <= 0 or not len(queries):
+            return [[] for _ in queries]
+        _, agent, run = scope.key()
+        matrix = np.stack([np.asarray(q, dtype=np.float32) for q in queries])
+        hits: list[list[tuple[float, str]]] = [[] for _ in queries]
+        with self._lock:
+            for part in self._visible(scope):
+                self._maybe_train(part)
+                if part.centroids is not None:
+                    for i, q in enumerate(matrix):
+                        hits[i].extend(self._search_partition(part, q, k, agent, run, current_only))
+                    continue
+                for block in part.blocks:
+                    for i, found in enumerate(_top_many(block, matrix, k, block.mask(agent, run, current_only))):
+                        hits[i].extend(found)
+        return [_best(h, k) for h in hits]
 
     def scores(self, ids: Iterable[str], query: F32) -> dict[str, float]:
         """Exact cosine for the given ids (those the index holds), whatever their scope or currency."""
@@ -190,6 +209,13 @@ class VectorIndex:
             return sum(1 for part in self._parts.values() if part.centroids is not None)
 
     # -- internals -------------------------------------------------------------------------------------------------
+    def _visible(self, scope: Scope) -> list[_Partition]:
+        """The partitions a read scope sees: its user's, or every one when the scope names no user."""
+        user = scope.key()[0]
+        if user is None:
+            return list(self._parts.values())
+        return [self._parts[user]] if user in self._parts else []
+
     def _locate(self, ident: str) -> tuple[_Block, int] | None:
         user = self._user.get(ident)
         if user is None:
@@ -240,11 +266,31 @@ def _top(block: _Block, q: F32, k: int, mask: npt.NDArray[np.bool_]) -> list[tup
     rows = np.flatnonzero(mask)
     if rows.size == 0:
         return []
-    scores = block.vecs[: block.n] @ q  # the contiguous prefix, no gather; then keep the visible rows
+    return _select(block, block.vecs[: block.n] @ q, rows, k)  # the contiguous prefix, no gather
+
+
+def _top_many(block: _Block, queries: F32, k: int, mask: npt.NDArray[np.bool_]) -> list[list[tuple[float, str]]]:
+    """``_top`` for each row of ``queries``, the block scored against all of them in one matrix product."""
+    rows = np.flatnonzero(mask)
+    if rows.size == 0:
+        return [[] for _ in range(queries.shape[0])]
+    scores = block.vecs[: block.n] @ queries.T
+    return [_select(block, column, rows, k) for column in scores.T]
+
+
+def _select(block: _Block, scores: F32, rows: npt.NDArray[np.intp], k: int) -> list[tuple[float, str]]:
+    """At most k of the visible ``rows`` with the best of one query's ``scores`` over the block's prefix (unordered:
+    ``_best`` orders what every block found)."""
     if rows.size < block.n:
         scores = scores[rows]
     top = np.argpartition(-scores, k - 1)[:k] if rows.size > k else np.arange(rows.size)
     return [(float(scores[i]), block.ids[rows[i]]) for i in top]
+
+
+def _best(hits: list[tuple[float, str]], k: int) -> list[tuple[str, float]]:
+    """The k best (id, score) of what the blocks found, ties broken by id for a stable order."""
+    hits.sort(key=lambda t: (-t[0], t[1]))
+    return [(ident, score) for score, ident in hits[:k]]
 
 
 def _spherical_kmeans(matrix: F32, n_lists: int) -> F32:

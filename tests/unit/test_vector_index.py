@@ -112,3 +112,26 @@ def test_ivf_partition_keeps_updates_removals_and_currency() -> None:
     for i in range(1000, 2100):  # doubling the partition rebuilds the lists; everything stays findable
         index.upsert(f"m{i}", vectors[i % 1000], Scope(user_id="u"))
     assert {i for i, _ in index.search(vectors[3], Scope(user_id="u"), 2, True)} == {"m3", "m1003"}
+
+
+def test_search_many_answers_each_query_as_search_does_flat_ivf_and_across_partitions() -> None:
+    """The batched search (one matrix product per flat block; IVF partitions query by query) returns, per query,
+    the ids ``search`` returns, in order: flat and IVF partitions, every partition for a user-less scope,
+    agent/run masks and currency."""
+    rng = np.random.default_rng(3)
+    index = VectorIndex(8, exact_limit=300, probe_rows=64)
+    for i in range(1200):  # user "big" becomes IVF; "small" stays flat
+        user = "big" if i < 1000 else "small"
+        scope = Scope(user_id=user, agent_id="a" if i % 3 == 0 else None, run_id="r" if i % 7 == 0 else None)
+        index.upsert(f"m{i:04d}", unit(*rng.normal(size=8)), scope, current=i % 5 != 0)
+    queries = [unit(*rng.normal(size=8)) for _ in range(9)]
+    scopes = [Scope(user_id="big"), Scope(user_id="small"), Scope(), Scope(agent_id="a"), Scope(run_id="r"),
+              Scope(user_id="none")]  # fmt: skip
+    for scope in scopes:
+        for current_only in (True, False):
+            batched = index.search_many(queries, scope, 10, current_only)
+            singly = [index.search(q, scope, 10, current_only) for q in queries]
+            assert [[i for i, _ in h] for h in batched] == [[i for i, _ in h] for h in singly]
+            assert np.allclose([s for h in batched for _, s in h], [s for h in singly for _, s in h], atol=1e-6)
+    assert index.ann_partitions() == 1
+    assert index.search_many([], Scope(user_id="big"), 10, True) == []
