@@ -11,7 +11,7 @@ import asyncio
 import functools
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
@@ -24,7 +24,7 @@ from graphmem.ingest.normalize import normalize_messages, normalize_metadata
 from graphmem.ingest.pipeline import Ingestor
 from graphmem.ingest.plan import derived_id
 from graphmem.ingest.triples import triples_extraction
-from graphmem.models import HistoryEvent, MemoryRecord, Scope, utcnow
+from graphmem.models import HistoryEvent, MemoryRecord, Origin, Scope, utcnow
 from graphmem.providers.embed import Embedder
 from graphmem.providers.llm import ChatModel
 from graphmem.providers.phrases import PhraseVectors
@@ -36,6 +36,8 @@ from graphmem.recall.search import SearchRequest
 from graphmem.recall.search import search as _search
 from graphmem.stores.base import Store
 from graphmem.transfer import episode_record, import_records
+
+STALE_AFTER = timedelta(minutes=10)  # a pending episode older than this is taken as abandoned (retry_failed)
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -127,14 +129,19 @@ class Memory:
         prompt: str | None = None,
     ) -> dict[str, Any]:
         """Store a conversation: the episode verbatim, then its facts, entities and relations (one transaction)."""
-        scope = make_scope(user_id, agent_id, run_id, required=True)
+        return self._add(messages, make_scope(user_id, agent_id, run_id, required=True), metadata, infer, prompt)
+
+    def _add(
+        self, messages: Any, scope: Scope, metadata: Any, infer: Any, prompt: Any, origin: Origin | None = None
+    ) -> dict[str, Any]:
+        """``add`` in a checked scope; ``origin``: an exported episode's id and time (``import_``)."""
         meta = normalize_metadata(metadata)
         if not isinstance(infer, bool):
             raise ValidationError("infer", f"expected True or False, got {infer!r}")
         if prompt is not None and not isinstance(prompt, str):
             raise ValidationError("prompt", f"expected a string, got {type(prompt).__name__}")
         msgs = normalize_messages(messages)
-        return self._ingest.add(msgs, scope, meta, infer, prompt)
+        return self._ingest.add(msgs, scope, meta, infer, prompt, origin)
 
     def search(
         self,
@@ -293,15 +300,31 @@ class Memory:
         self.store.reset()
 
     def retry_failed(
-        self, *, user_id: str | None = None, agent_id: str | None = None, run_id: str | None = None
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        stale_after: timedelta = STALE_AFTER,
     ) -> dict[str, Any]:
-        """Re-process the episodes whose extraction failed (all scopes unless one is given). Idempotent: an
-        episode that succeeds is marked done and never retried again; one that fails again stays failed."""
+        """Re-process the episodes that failed (all scopes unless one is given), and those still "pending" that
+        were stored longer than ``stale_after`` ago (default 10 minutes): an add whose store failed so badly that
+        even marking the episode failed did not work, or whose process died before the write. A younger pending
+        episode may still be in flight in another process and is left alone (with an episode dated in the past by
+        ``import_``, a retry can overlap its first run; processing is idempotent, so that costs work, not data).
+
+        Idempotent: an episode that succeeds is marked done and never retried again; one that fails again stays
+        failed. A store failure while retrying raises, as in ``add``.
+        """
         scope = make_scope(user_id, agent_id, run_id, required=False)
-        failed = [e for e in self.store.list_episodes(scope) if e.status == "failed"]
-        results = [self._ingest.process(e, infer=e.source != "raw", prompt=None) for e in failed]
+        if not isinstance(stale_after, timedelta) or stale_after < timedelta(0):
+            raise ValidationError("stale_after", f"expected a timedelta of zero or more, got {stale_after!r}")
+        cutoff = utcnow() - stale_after
+        due = [e for e in self.store.list_episodes(scope)
+               if e.status == "failed" or (e.status == "pending" and e.created_at <= cutoff)]  # fmt: skip
+        results = [self._ingest.process(e, infer=e.source != "raw", prompt=None) for e in due]
         still = sum(1 for r in results if r.get("error"))
-        return {"retried": len(failed), "succeeded": len(failed) - still, "failed": still, "results": results}
+        return {"retried": len(due), "succeeded": len(due) - still, "failed": still, "results": results}
 
     # -- graph primitives ----------------------------------------------------------------------------------------------
     def add_triples(
@@ -314,9 +337,14 @@ class Memory:
         metadata: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Bulk-load known (source, relation, target) triples: no extraction, one transaction, one episode."""
-        scope = make_scope(user_id, agent_id, run_id, required=True)
+        return self._add_triples(triples, make_scope(user_id, agent_id, run_id, required=True), metadata)
+
+    def _add_triples(
+        self, triples: Iterable[Any], scope: Scope, metadata: Any, origin: Origin | None = None
+    ) -> dict[str, Any]:
+        """``add_triples`` in a checked scope; ``origin`` as in ``_add``."""
         meta = normalize_metadata(metadata)
-        return self._ingest.add_known(triples_extraction(triples), scope, meta, source="triples")
+        return self._ingest.add_known(triples_extraction(triples), scope, meta, "triples", origin)
 
     def neighbors(
         self,
@@ -371,17 +399,30 @@ class Memory:
     def export(
         self, *, user_id: str | None = None, agent_id: str | None = None, run_id: str | None = None
     ) -> list[dict[str, Any]]:
-        """Every episode in scope as an ``add``/``add_triples`` record, oldest first (what ``import_`` replays)."""
+        """Every episode in scope as an ``add``/``add_triples`` record, oldest first (what ``import_`` replays),
+        with its ``episode_id`` and ``created_at``; triples as objects with their facts, types and ``valid_at``."""
         scope = make_scope(user_id, agent_id, run_id, required=True)
         return [episode_record(e) for e in self.store.list_episodes(scope)]
 
     def import_(self, records: Iterable[dict[str, Any]], *, progress: bool = False, **scope: Any) -> dict[str, Any]:
-        """Replay exported records (or any ``add``-shaped dicts); bad records are reported by position, not fatal."""
+        """Replay exported records (or any ``add``-shaped dicts); bad records are reported by position, not fatal.
+
+        A record's ``created_at`` dates what it writes (``as_of`` answers as before the export) and its
+        ``episode_id`` is kept, so the derived memory/relation ids are the original ones; a record whose episode is
+        already stored and done is skipped (``skipped``), which makes importing twice harmless (see ``transfer``).
+        """
         default_scope = {k: v for k, v in scope.items() if v is not None}
         make_scope(
             default_scope.get("user_id"), default_scope.get("agent_id"), default_scope.get("run_id"), required=False
         )
         return import_records(self, enumerate(records, start=1), default_scope, progress=progress)
+
+    def _replay(self, record: Mapping[str, Any], scope: Mapping[str, Any], origin: Origin | None) -> dict[str, Any]:
+        """One checked import record (``transfer``) as the ``add``/``add_triples`` call it stands for."""
+        where = make_scope(scope.get("user_id"), scope.get("agent_id"), scope.get("run_id"), required=True)
+        if "triples" in record:
+            return self._add_triples(record["triples"], where, record.get("metadata"), origin)
+        return self._add(record["messages"], where, record.get("metadata"), record.get("infer", True), None, origin)
 
     def cypher(self, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Run a read-only Cypher query on a Cypher backend, for exploring the memory graph in a notebook.

@@ -6,6 +6,7 @@ Timestamps are timezone-aware UTC datetimes.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime, timezone
 from typing import Any, Literal
@@ -85,8 +86,18 @@ class Message(BaseModel):
     images: list[str] = Field(default_factory=list)
 
 
+TRIPLES_ROLE = "triples"  # the message of an ``add_triples`` episode: the triples as a JSON array of objects
+
+
 class Episode(BaseModel):
-    """The raw input exactly as received: written before extraction so nothing a user sends is lost."""
+    """The raw input exactly as received: written before extraction so nothing a user sends is lost.
+
+    A conversation (``add``) keeps its messages. Known triples (``add_triples``, ``source="triples"``) keep one
+    message of role ``"triples"`` whose content is the triples as JSON (see ``triples_message``): structured data,
+    so no name (holding " | ", a newline, quotes, any unicode) can be mistaken for a separator and an export gives
+    back exactly what was loaded. Episodes stored by older versions hold one ``"data"`` message of
+    ``source | TYPE | target`` lines instead; ``triples()`` still reads those, as before.
+    """
 
     id: str
     scope: Scope
@@ -96,6 +107,44 @@ class Episode(BaseModel):
     created_at: datetime
     status: Literal["pending", "done", "failed"] = "pending"
     error: str | None = None
+
+    @staticmethod
+    def triples_message(extraction: Extraction) -> Message:
+        """Known triples as the episode keeps them: one object per triple with ``source``, ``relationship``,
+        ``destination``, ``fact`` and, when set, ``source_type``, ``destination_type`` (the entity's type) and
+        ``valid_at`` (ISO-8601): the shape ``add_triples`` takes, so replaying it rebuilds the same graph."""
+        types = {e.name: e.type for e in extraction.entities}
+        rows: list[dict[str, Any]] = []
+        for r in extraction.relations:
+            row: dict[str, Any] = {"source": r.source, "relationship": r.type, "destination": r.target, "fact": r.fact}
+            for key, name in (("source_type", r.source), ("destination_type", r.target)):
+                if types.get(name, "Entity") != "Entity":
+                    row[key] = types[name]
+            if r.valid_at is not None:
+                row["valid_at"] = r.valid_at.isoformat()
+            rows.append(row)
+        return Message(role=TRIPLES_ROLE, content=json.dumps(rows, ensure_ascii=False))
+
+    def triples(self) -> list[Any] | None:
+        """The triples of an ``add_triples`` episode (None for a conversation): a list of objects, or, for an
+        episode stored by an older version, ``[source, type, target]`` lists parsed from its text lines."""
+        if self.source != "triples":
+            return None
+        if self.messages and self.messages[0].role == TRIPLES_ROLE:
+            rows: list[Any] = json.loads(self.messages[0].content)
+            return rows
+        lines = self.messages[0].content.splitlines() if self.messages else []
+        return [[part.strip() for part in line.split(" | ", 2)] for line in lines]
+
+
+class Origin(BaseModel):
+    """An exported episode's identity, which ``import_`` writes back: the records are dated ``created_at`` (so
+    ``as_of`` answers as before the export) and, with ``episode_id``, keep the ids derived from it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    episode_id: str | None = None
+    created_at: datetime
 
 
 class MemoryRecord(BaseModel):

@@ -2,18 +2,28 @@
 
 Re-importing replays the calls, so the memories, entities and relations are rebuilt by the same pipeline.
 Edits made later with ``update``/``delete`` are not episodes and are not part of an export.
+
+A record carries its episode's ``episode_id`` and ``created_at``, and the import honours both: everything the
+replay writes is dated as the original (``search(..., as_of=t)`` answers as it did before the export), and the
+episode keeps its id, so the memory, entity and relation ids derived from it are the original ones too. That makes
+an import idempotent: a record whose episode is already stored and done in the same scope is skipped (counted
+under ``skipped``), so an interrupted import can simply be run again; one stored but failed or pending is replayed.
+An id already used by an episode of another scope is not reused (the record gets a new id, same date).
+Triples are exported as objects (``source``, ``relationship``, ``destination``, ``fact``, types, ``valid_at``)
+exactly as the episode keeps them; episodes stored by older versions as text lines export as ``[s, r, o]`` lists.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
 from graphmem.errors import GraphmemError, ValidationError
-from graphmem.models import Episode
+from graphmem.models import Episode, Origin, utcnow
 
 if TYPE_CHECKING:
     from graphmem.memory import Memory
@@ -23,9 +33,9 @@ _SCOPE_KEYS = ("user_id", "agent_id", "run_id")
 
 def episode_record(episode: Episode) -> dict[str, Any]:
     record: dict[str, Any] = {k: v for k, v in episode.scope.as_dict().items() if v}
-    if episode.source == "triples":
-        lines = episode.messages[0].content.splitlines() if episode.messages else []
-        record["triples"] = [[part.strip() for part in line.split(" | ", 2)] for line in lines]
+    triples = episode.triples()
+    if triples is not None:
+        record["triples"] = triples
     else:
         record["messages"] = [_message_dict(m.model_dump()) for m in episode.messages]
         record["infer"] = episode.source != "raw"
@@ -66,13 +76,16 @@ def import_records(
     progress: bool | None = None,
 ) -> dict[str, Any]:
     """Replay numbered records; a bad record is reported with its number and skipped, the rest still load."""
-    summary: dict[str, Any] = {"episodes": 0, "memories": 0, "relations": 0, "failed": 0, "errors": []}
+    summary: dict[str, Any] = {"episodes": 0, "memories": 0, "relations": 0, "skipped": 0, "failed": 0, "errors": []}
     for number, record in tqdm(records, total=total, disable=not progress, unit="episode"):
         try:
             result = _replay(memory, record, default_scope)
         except GraphmemError as exc:
             summary["failed"] += 1
             summary["errors"].append({"line": number, "error": str(exc)})
+            continue
+        if result is None:
+            summary["skipped"] += 1
             continue
         summary["episodes"] += 1
         summary["memories"] += sum(1 for r in result["results"] if r["event"] == "ADD")
@@ -98,7 +111,8 @@ def import_lines(
     return import_records(memory, parsed(), default_scope, total, progress)
 
 
-def _replay(memory: Memory, record: Any, default_scope: dict[str, Any]) -> dict[str, Any]:
+def _replay(memory: Memory, record: Any, default_scope: dict[str, Any]) -> dict[str, Any] | None:
+    """One record as the call that made it, under its exported id and time; None when already imported."""
     if isinstance(record, GraphmemError):
         raise record
     if not isinstance(record, dict):
@@ -107,10 +121,30 @@ def _replay(memory: Memory, record: Any, default_scope: dict[str, Any]) -> dict[
     unknown = sorted(set(record) - known)
     if unknown:
         raise ValidationError(unknown[0], f"unknown key in import record (accepted: {', '.join(sorted(known))})")
-    scope = {k: record.get(k) or default_scope.get(k) for k in _SCOPE_KEYS}
-    scope = {k: v for k, v in scope.items() if v}
-    if "triples" in record:
-        return memory.add_triples(record["triples"], metadata=record.get("metadata"), **scope)
-    if "messages" not in record:
+    if "triples" not in record and "messages" not in record:
         raise ValidationError("messages", "each import record needs 'messages' or 'triples'")
-    return memory.add(record["messages"], metadata=record.get("metadata"), infer=record.get("infer", True), **scope)
+    scope = {k: record.get(k) or default_scope.get(k) for k in _SCOPE_KEYS}
+    origin = _origin(record)
+    if origin is not None and origin.episode_id is not None:
+        stored = memory.store.get_episode(origin.episode_id)
+        if stored is not None and stored.scope.as_dict() != scope:
+            origin = origin.model_copy(update={"episode_id": None})  # another scope's episode: a new id
+        elif stored is not None and stored.status == "done":
+            return None  # imported before
+    return memory._replay(record, scope, origin)
+
+
+def _origin(record: dict[str, Any]) -> Origin | None:
+    """The exported episode's id and time, checked; None for a record with neither (a new id, dated now)."""
+    episode_id, created_at = record.get("episode_id"), record.get("created_at")
+    if episode_id is not None and (not isinstance(episode_id, str) or not episode_id.strip()):
+        raise ValidationError("episode_id", f"expected a non-empty string, got {episode_id!r}")
+    if created_at is None:
+        return None if episode_id is None else Origin(episode_id=episode_id, created_at=utcnow())
+    try:
+        when = datetime.fromisoformat(created_at.replace("Z", "+00:00")) if isinstance(created_at, str) else None
+    except ValueError:
+        when = None
+    if when is None:
+        raise ValidationError("created_at", f"expected an ISO-8601 time, got {created_at!r}")
+    return Origin(episode_id=episode_id, created_at=when if when.tzinfo else when.replace(tzinfo=timezone.utc))

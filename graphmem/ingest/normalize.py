@@ -16,7 +16,7 @@ from graphmem.models import Message
 
 _KNOWN_KEYS = {"role", "content", "name", "actor_id"}
 # The roles a caller may send (OpenAI's chat roles). Internal episodes use others (``add_triples`` stores its input
-# as one "data" message), but those are built by graphmem itself, never accepted from a caller.
+# as one "triples" message of JSON data), but those are built by graphmem itself, never accepted from a caller.
 ROLES = ("user", "assistant", "system", "tool")
 _JSON_VALUES = "a JSON value (str, int, finite float, bool, None, or a list/dict of those)"
 

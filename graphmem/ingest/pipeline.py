@@ -12,7 +12,7 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -51,6 +51,7 @@ from graphmem.models import (
     HistoryEvent,
     MemoryRecord,
     Message,
+    Origin,
     RelationRecord,
     Scope,
     normalize_name,
@@ -86,30 +87,45 @@ class Ingestor:
         metadata: dict[str, Any],
         infer: bool,
         prompt: str | None,
+        origin: Origin | None = None,
     ) -> dict[str, Any]:
-        now = utcnow()
-        episode = Episode(id=str(uuid.uuid4()), scope=scope, messages=messages, metadata=metadata, created_at=now,
+        """Store the episode, then extract and write it. ``origin`` (``import_``): the exported episode's id and
+        time, which the episode and everything written for it take instead of a new id and now."""
+        episode_id, now = _identity(origin)
+        episode = Episode(id=episode_id, scope=scope, messages=messages, metadata=metadata, created_at=now,
                           source="message" if infer else "raw")  # fmt: skip
         self.store.write_episode(episode)
         return self.process(episode, infer=infer, prompt=prompt)
 
-    def add_known(self, extraction: Extraction, scope: Scope, metadata: dict[str, Any], source: str) -> dict[str, Any]:
+    def add_known(
+        self, extraction: Extraction, scope: Scope, metadata: dict[str, Any], source: str, origin: Origin | None = None
+    ) -> dict[str, Any]:
         """Write an extraction the caller already has (``add_triples``): no extractor, same plan.
 
-        The episode keeps the input as one message line per triple, so the raw input is never lost. With no model
-        call to survive, it is written in the plan's own transaction: one transaction per call, and a call that
-        fails leaves nothing behind (the caller still holds its input and gets the error).
+        The episode keeps the triples as structured data (``Episode.triples_message``: names, types, facts and
+        ``valid_at`` as given), so the raw input is never lost and exports exactly. With no model call to survive,
+        it is written in the plan's own transaction: one transaction per call, and a call that fails leaves nothing
+        behind (the caller still holds its input and gets the error). ``origin``: see ``add``.
         """
-        lines = [f"{r.source} | {r.type} | {r.target}" for r in extraction.relations]
-        episode = Episode(id=str(uuid.uuid4()), scope=scope, messages=[Message(role="data", content="\n".join(lines))],
-                          metadata=metadata, created_at=utcnow(), source=source)  # fmt: skip
+        episode_id, now = _identity(origin)
+        episode = Episode(id=episode_id, scope=scope, messages=[Episode.triples_message(extraction)],
+                          metadata=metadata, created_at=now, source=source)  # fmt: skip
         return self.process(episode, infer=False, prompt=None, known=extraction)
 
     def process(
         self, episode: Episode, infer: bool, prompt: str | None, known: Extraction | None = None
     ) -> dict[str, Any]:
         """Extract and write a stored episode; safe to call again for the same episode (ids are derived). With
-        ``known`` data the episode is not stored yet: the plan's transaction writes it."""
+        ``known`` data the episode is not stored yet: the plan's transaction writes it.
+
+        Store calls do not grow with the episode: whatever the number of entities and facts, an ``add`` makes at
+        most 15, the episode's own write included (one more marks a failed episode). Five of them gather the
+        candidates in bulk (DESIGN §3.4): one vector search for all new entities and one read of the close ones,
+        one vector search for all new facts and one read each of the close memories and their mentions. The rest
+        are one call each: the speaker and entity look-ups (two ``find_entities``), duplicate hashes, stored
+        relation keys, the subjects' current edges, three reads only when verdicts change memories (hashes of
+        rewritten texts, the invalidated relations' citing relations and their memories), and ``apply``, the one
+        write transaction. ``tests/contract/test_batched_add.py`` counts them."""
         scope, messages, now = episode.scope, episode.messages, episode.created_at
         speaker = self._speaker(scope) if known is None else "User"  # known data: no extractor to tell who "I" is
         context = ExtractionContext(speaker=speaker, reference_time=now, prompt=prompt)
@@ -288,22 +304,33 @@ class Ingestor:
     def _entity_candidates(
         self, d: Draft, resolved: Resolved, scope: Scope, vectors: Embeddings, question: Question
     ) -> None:
-        """New entities close to an existing one of this scope: merge when nearly identical, else ask."""
-        for entity in list(resolved.new):
-            vector = vectors.get(entity.name)
-            if vector is None:
-                continue
-            hits = self.store.vector_search("entity", scope, np.asarray(vector, np.float32), self.settings.candidates)
-            close = {i: s for i, s in hits if s >= self.settings.entity_candidate}
-            found = [e for e in self.store.get_entities(list(close))
-                     if e.scope == scope and types_compatible(e.type, entity.type)]  # fmt: skip
+        """New entities close to an existing one of this scope: merge when nearly identical, else ask. Gathered in
+        bulk: one vector search for every new entity and one read of the close ones (at most two store calls)."""
+        asked = [(e, v) for e in list(resolved.new) if (v := vectors.get(e.name)) is not None]
+        close = self._close("entity", scope, [v for _, v in asked], self.settings.entity_candidate)
+        ids = _union(close)
+        by_id = {e.id: e for e in self.store.get_entities(ids)} if ids else {}
+        for (entity, _), near in zip(asked, close, strict=True):
+            found = [e for i in near if (e := by_id.get(i)) is not None
+                     and e.scope == scope and types_compatible(e.type, entity.type)]  # fmt: skip
             if not found:
                 continue
-            best = max(found, key=lambda e: (close[e.id], e.id))
-            if close[best.id] >= self.settings.entity_merge:
+            best = max(found, key=lambda e: (near[e.id], e.id))
+            if near[best.id] >= self.settings.entity_merge:
                 resolved.merge(entity.normalized, best, entity)
             else:
                 question.entities[list(d.entities).index(entity.normalized)] = found
+
+    def _close(
+        self, kind: Literal["memory", "entity"], scope: Scope, vectors: list[list[float]], cutoff: float
+    ) -> list[dict[str, float]]:
+        """For each vector, the scope's ``settings.candidates`` nearest records scoring at least ``cutoff`` (id ->
+        score, nearest first): one store call for all of them, none when there is nothing to ask about."""
+        if not vectors:
+            return []
+        queries = [np.asarray(v, np.float32) for v in vectors]
+        hits = self.store.vector_search_many(kind, scope, queries, self.settings.candidates)
+        return [{i: s for i, s in found if s >= cutoff} for found in hits]
 
     def _relation_conflicts(
         self,
@@ -345,17 +372,22 @@ class Ingestor:
         question: Question,
     ) -> None:  # fmt: skip
         """New facts that read like a current memory of this scope about a shared entity: the model decides
-        NONE/UPDATE/INVALIDATE. A fact that names no entity is never matched against others."""
+        NONE/UPDATE/INVALIDATE. A fact that names no entity is never matched against others. Gathered in bulk: one
+        vector search for every new fact, one read of the close memories and one of their mentions (at most three
+        store calls)."""
+        asked: list[tuple[int, set[str], list[float]]] = []
         for i, f in enumerate(d.facts):
             vector = vectors.get(f.text)
             entity_ids = {resolved.ids[key] for key in f.entities}
-            if f.hash not in new_hashes or vector is None or not entity_ids:
-                continue
-            hits = self.store.vector_search("memory", scope, np.asarray(vector, np.float32), self.settings.candidates)
-            close = [m for m, s in hits if s >= self.settings.fact_candidate]
-            mentions = self.store.mentions(close)
-            found = [m for m in self.store.get_memories(close)
-                     if m.scope == scope and entity_ids & set(mentions.get(m.id, []))]  # fmt: skip
+            if f.hash in new_hashes and vector is not None and entity_ids:
+                asked.append((i, entity_ids, vector))
+        close = self._close("memory", scope, [v for _, _, v in asked], self.settings.fact_candidate)
+        ids = _union(close)
+        mentions = self.store.mentions(ids) if ids else {}
+        by_id = {m.id: m for m in self.store.get_memories(ids)} if ids else {}
+        for (i, entity_ids, _), near in zip(asked, close, strict=True):
+            found = [m for x in near if (m := by_id.get(x)) is not None
+                     and m.scope == scope and entity_ids & set(mentions.get(m.id, []))]  # fmt: skip
             if found:
                 question.facts[i] = found
 
@@ -470,6 +502,14 @@ def _settled(results: list[dict[str, Any]], remap: dict[str, str]) -> list[dict[
             for r in results]  # fmt: skip
 
 
+def _identity(origin: Origin | None) -> tuple[str, datetime]:
+    """A new episode's id and time: fresh, or an exported episode's (``import_``), so that its records are dated as
+    the original and keep the ids derived from its id."""
+    if origin is None:
+        return str(uuid.uuid4()), utcnow()
+    return origin.episode_id or str(uuid.uuid4()), origin.created_at
+
+
 def _usage(extractor: str, usage: Usage) -> dict[str, Any]:
     return {"extractor": extractor, "llm_calls": usage.calls, "prompt_tokens": usage.prompt_tokens,
             "completion_tokens": usage.completion_tokens, "tokens": usage.tokens}  # fmt: skip
@@ -525,6 +565,11 @@ def _stored_keys(d: Draft, resolved: Resolved) -> list[tuple[str, str, str]]:
     entity this add creates cannot exist yet), so a bulk load into a new region of the graph looks up nothing."""
     new_ids = {resolved.ids[e.normalized] for e in resolved.new}
     return [k for k in relation_keys(d, resolved) if k[0] not in new_ids and k[2] not in new_ids]
+
+
+def _union(close: list[dict[str, float]]) -> list[str]:
+    """Every id in the per-item candidate lists, once each, in first-seen order (one bulk read for all items)."""
+    return list(dict.fromkeys(i for near in close for i in near))
 
 
 def _lookup_keys(d: Draft) -> list[str]:

@@ -10,7 +10,7 @@ from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from graphmem.errors import NotFoundError
-from graphmem.models import EntityRecord, RelationRecord, Scope, normalize_name
+from graphmem.models import EntityRecord, Episode, RelationRecord, Scope, normalize_name
 from graphmem.stores.base import Store
 
 if TYPE_CHECKING:  # networkx is imported where a graph is built: `import graphmem` and the CLI stay quick
@@ -115,15 +115,23 @@ def _episode_excerpts(store: Store, ids: set[str]) -> dict[str, dict[str, Any]]:
         episode = store.get_episode(episode_id)
         if episode is None:
             continue
-        text = " ".join(m.content for m in episode.messages)
         out[episode_id] = {
             "id": episode.id,
             "created_at": episode.created_at.isoformat(),
             "source": episode.source,
             "actors": sorted({a for m in episode.messages for a in (m.actor_id or m.name,) if a}),
-            "excerpt": text[:_EXCERPT],
+            "excerpt": _excerpt(episode)[:_EXCERPT],
         }
     return out
+
+
+def _excerpt(episode: Episode) -> str:
+    """What a person reads as the episode's source: its messages, or a bulk load's triples as ``A -R-> B``."""
+    triples = episode.triples()
+    if triples is None:
+        return " ".join(m.content for m in episode.messages)
+    rows = [(t["source"], t["relationship"], t["destination"]) if isinstance(t, dict) else tuple(t) for t in triples]
+    return "; ".join(f"{s} -{r}-> {o}" for s, r, o, *_ in rows)
 
 
 def to_networkx(store: Store, scope: Scope, include_expired: bool) -> nx.MultiDiGraph:

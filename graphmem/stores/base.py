@@ -123,6 +123,14 @@ class Store(Protocol):
         """Top-k by cosine within the scope, current records only (or those believed true at ``as_of``)."""
         ...
 
+    def vector_search_many(
+        self, kind: Literal["memory", "entity"], scope: Scope, vectors: Sequence[Vector], k: int
+    ) -> list[list[Hit]]:
+        """``vector_search`` (current records) for several query vectors at once: the i-th list holds what
+        ``vector_search(kind, scope, vectors[i], k)`` returns. One call, so ``add`` gathers the candidates of all
+        of an episode's entities (or facts) in one store call, however many it names (DESIGN §3.4)."""
+        ...
+
     def text_search(
         self,
         kind: Literal["memory", "entity"],

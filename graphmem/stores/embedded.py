@@ -715,6 +715,12 @@ class EmbeddedStore:
         }
         return [h for h in hits if h[0] in ok][:k]
 
+    def vector_search_many(
+        self, kind: Literal["memory", "entity"], scope: Scope, vectors: Sequence[Vector], k: int
+    ) -> list[list[Hit]]:
+        self._sync_indexes()
+        return self._indexes[kind].search_many(vectors, scope, k, current_only=kind != "entity")
+
     def text_search(
         self,
         kind: Literal["memory", "entity"],

@@ -424,10 +424,41 @@ class Neo4jStore:
         while True:
             row = self._read(f"{kind}_vector", **params, widen=widen, exact=exact)[0]
             hits = [(str(i), float(score)) for i, score in row["hits"]]
-            if len(hits) >= k or not row["candidates"] or row["candidates"] >= row["total"]:
+            retry = self._next_pool(row, len(hits), k, widen)
+            if retry is None:
                 return hits
-            widen *= _ANN_WIDEN
-            exact = row["rows"] <= min(self.exact_limit, row["candidates"] * _ANN_WIDEN)
+            widen, exact = retry
+
+    def vector_search_many(
+        self, kind: Literal["memory", "entity"], scope: Scope, vectors: Sequence[Vector], k: int
+    ) -> list[list[Hit]]:
+        """``vector_search`` for every vector in one query (``<kind>_vector_many``: one round trip); the rare vector
+        whose pool came back short is retried with the others that did, each with its own wider pool."""
+        out: list[list[Hit]] = [[] for _ in vectors]
+        if k <= 0:
+            return out
+        params = {**_read_scope(scope), **_seek(scope), "k": k, "now": iso(utcnow()), "exact_limit": self.exact_limit,
+                  "exact_ratio": _EXACT_RATIO}  # fmt: skip
+        pending = {i: (1, False) for i in range(len(vectors))}  # position -> (widen, exact)
+        while pending:
+            queries = [{"i": i, "vector": _vector(vectors[i]), "widen": widen, "exact": exact}
+                       for i, (widen, exact) in pending.items()]  # fmt: skip
+            for row in self._read(f"{kind}_vector_many", **params, queries=queries):
+                i = int(row["i"])
+                out[i] = [(str(ident), float(score)) for ident, score in row["hits"]]
+                retry = self._next_pool(row, len(out[i]), k, pending[i][0])
+                if retry is None:
+                    del pending[i]
+                else:
+                    pending[i] = retry
+        return out
+
+    def _next_pool(self, row: dict[str, Any], found: int, k: int, widen: int) -> tuple[int, bool] | None:
+        """After a vector query came back with ``found`` hits: None when they are the answer (k of them, an exact
+        search, or a pool that covered the index), else the next try's (widen, exact)."""
+        if found >= k or not row["candidates"] or row["candidates"] >= row["total"]:
+            return None
+        return widen * _ANN_WIDEN, row["rows"] <= min(self.exact_limit, row["candidates"] * _ANN_WIDEN)
 
     def text_search(
         self,

@@ -57,19 +57,20 @@ def test_re_adding_the_same_triples_writes_nothing_new_but_keeps_the_episode(mem
     assert all(e.status == "done" for e in episodes)
 
 
-def test_the_episode_keeps_the_triples_one_per_line_and_exports_them(memory: Memory) -> None:
+def test_the_episode_keeps_the_triples_as_data_and_exports_them(memory: Memory) -> None:
     triples = [("Ada Lovelace", "WORKED_WITH", "Charles Babbage"), ("Charles Babbage", "designed", "Analytical Engine")]
     loaded = memory.add_triples(triples, user_id="u")
     episode = memory.store.get_episode(loaded["episode_id"])
     assert episode is not None and episode.source == "triples"
-    assert episode.messages[0].content == (
-        "Ada Lovelace | WORKED_WITH | Charles Babbage\nCharles Babbage | DESIGNED | Analytical Engine"
-    )
+    expected = [
+        {"source": "Ada Lovelace", "relationship": "WORKED_WITH", "destination": "Charles Babbage",
+         "fact": "Ada Lovelace worked with Charles Babbage"},
+        {"source": "Charles Babbage", "relationship": "DESIGNED", "destination": "Analytical Engine",
+         "fact": "Charles Babbage designed Analytical Engine"},
+    ]  # fmt: skip
+    assert episode.triples() == expected
     [record] = memory.export(user_id="u")
-    assert record["triples"] == [
-        ["Ada Lovelace", "WORKED_WITH", "Charles Babbage"],
-        ["Charles Babbage", "DESIGNED", "Analytical Engine"],
-    ]
+    assert record["triples"] == expected
     edges = _edges(memory, "u")
     memory.delete_all(user_id="u")
     assert memory.import_([record])["failed"] == 0

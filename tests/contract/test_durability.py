@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
-from graphmem import Memory
+import pytest
+
+from graphmem import Memory, StoreUnavailable
+from graphmem.models import Scope
 from graphmem.providers.embed import Embedder
 from graphmem.stores.base import Store
 
@@ -58,3 +62,44 @@ def test_export_then_import_rebuilds_the_scope(memory: Memory, make_store: Calla
     bad = memory.import_([{"messages": "ok", "user_id": "u"}, {"nonsense": 1}, {"messages": "no scope"}])
     assert bad["episodes"] == 1 and bad["failed"] == 2
     assert [e["line"] for e in bad["errors"]] == [2, 3]
+
+
+class _Crash(BaseException):
+    """The process dying mid-add (not an ``Exception``: nothing in the pipeline may catch it)."""
+
+
+class _Broken:
+    """Delegates to a store whose ``apply`` raises ``error``; with a ``StoreUnavailable``, marking the episode
+    failed fails as well (the store is gone): either way nothing records the failure."""
+
+    def __init__(self, inner: Store, error: BaseException) -> None:
+        self._inner, self._error = inner, error
+
+    def __getattr__(self, name: str) -> object:
+        if name == "apply" or (name == "set_episode_status" and isinstance(self._error, StoreUnavailable)):
+
+            def fail(*args: object, **kwargs: object) -> object:
+                raise self._error
+
+            return fail
+        return getattr(self._inner, name)
+
+
+@pytest.mark.parametrize("error", [_Crash(), StoreUnavailable("connection reset")], ids=["crash", "store-gone"])
+def test_an_episode_left_pending_is_retried_once_stale(
+    make_store: Callable[[], Store], embedder: Embedder, error: BaseException
+) -> None:
+    broken = Memory(store=_Broken(make_store(), error), embedder=embedder)  # type: ignore[arg-type]
+    with pytest.raises(type(error)):
+        broken.add("Alice works at Acme Corp", user_id="u")
+    later = Memory(store=make_store(), embedder=embedder)  # another process, after the first one died
+    [episode] = later.store.list_episodes(Scope(user_id="u"))
+    assert episode.status == "pending"
+    young = later.retry_failed(user_id="u")  # just stored: it may still be in flight elsewhere
+    assert young["retried"] == 0 and later.store.get_episode(episode.id).status == "pending"  # type: ignore[union-attr]
+    outcome = later.retry_failed(user_id="u", stale_after=timedelta(0))
+    assert (outcome["retried"], outcome["succeeded"]) == (1, 1)
+    assert later.store.get_episode(episode.id).status == "done"  # type: ignore[union-attr]
+    assert [m["memory"] for m in later.get_all(user_id="u")["results"]] == ["Alice works at Acme Corp"]
+    assert later.retry_failed(user_id="u", stale_after=timedelta(0))["retried"] == 0
+    later.close()

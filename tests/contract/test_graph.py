@@ -63,6 +63,7 @@ def test_paths_between_two_entities_carry_episode_provenance(memory: Memory) -> 
     for hop in paths[0]["hops"]:
         assert [e["id"] for e in hop["episodes"]] == [loaded["episode_id"]]
         assert hop["provenance"]["episode_ids"] == [loaded["episode_id"]]
+        assert "Jane Doe -WORKS_AT-> Globex" in hop["episodes"][0]["excerpt"]  # the load, read as triples
     assert memory.paths("Acme Corp", "Jane Doe", user_id="c", max_hops=2) == []
     longer = memory.paths("Contract 42", "Hank Scorpio", user_id="c", max_hops=3)
     assert [p["length"] for p in longer] == [2, 3]

@@ -109,6 +109,25 @@ def test_paths_export_and_import(run, tmp_path: Path) -> None:  # type: ignore[n
     assert "Alice -MET-> Bob" in run("search", "Alice", "--user", "u", store_path=other)
 
 
+def test_export_import_export_through_the_cli_is_identical(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    triples = tmp_path / "t.jsonl"
+    rows = [["Acme | Widgets", "makes", "two\nlines"], {"source": 'say "hi"', "relationship": "KNOWS",
+            "destination": "東京 👩‍💻", "fact": "a | b", "valid_at": "2020-01-02T03:04:05+00:00"}]  # fmt: skip
+    triples.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    run("add", "Alice met Bob at GraphConf 2025.", "--user", "u")
+    run("add-triples", str(triples), "--user", "u")
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    run("export", "--user", "u", "-o", str(first))
+    other = str(tmp_path / "other.db")
+    summary = json.loads(run("import", str(first), "--json", store_path=other))
+    assert (summary["episodes"], summary["failed"]) == (2, 0)
+    run("export", "--user", "u", "-o", str(second), store_path=other)
+    assert second.read_text(encoding="utf-8") == first.read_text(encoding="utf-8")
+    exported = [json.loads(line) for line in first.read_text(encoding="utf-8").splitlines()]
+    assert [t["source"] for t in exported[1]["triples"]] == ["Acme | Widgets", 'say "hi"']
+    assert exported[1]["triples"][0]["destination"] == "two\nlines"
+
+
 def test_search_rerank_uses_the_configured_reranker(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     for text in ("I love hiking in the Alps", "I really love hiking in the Alps", "My dog hates hiking"):
         run("add", text, "--user", "u", "--no-infer")
