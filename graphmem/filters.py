@@ -41,10 +41,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Literal
 
 from graphmem.errors import ValidationError
+from graphmem.models import as_utc, parse_datetime
 
 __all__ = [
     "BUILTIN_FIELDS",
@@ -240,7 +241,7 @@ def _compile_op(field: str, in_metadata: bool, op: Any, operand: Any, path: str,
 
 
 def _datetime_operand(field: str, operand: Any, where: str) -> datetime:
-    parsed = _parse_datetime(operand)
+    parsed = parse_datetime(operand)
     if parsed is None:
         raise ValidationError(
             where, f"{field!r} is a datetime field: expected an ISO-8601 str or datetime, got {operand!r}"
@@ -344,7 +345,7 @@ def _comparable(a: Any, b: Any) -> tuple[Any, Any] | None:
     if isinstance(a, str) and isinstance(b, str):
         return a, b
     if isinstance(a, datetime) or isinstance(b, datetime):
-        da, db = _parse_datetime(a), _parse_datetime(b)
+        da, db = parse_datetime(a), parse_datetime(b)
         return None if da is None or db is None else (da, db)
     return None
 
@@ -436,28 +437,8 @@ def _join(joiner: str, fragments: list[Fragment], empty: Fragment) -> Fragment:
 # ---- helpers --------------------------------------------------------------------------------------------------------
 
 
-def _parse_datetime(value: Any) -> datetime | None:
-    """An aware UTC datetime from a datetime or ISO-8601 string (``Z`` allowed, naive = UTC); else ``None``."""
-    if isinstance(value, datetime):
-        return _utc(value)
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    if text[-1:] in ("Z", "z"):
-        text = text[:-1] + "+00:00"
-    try:
-        return _utc(datetime.fromisoformat(text))
-    except ValueError:
-        return None
-
-
-def _utc(value: datetime) -> datetime:
-    """Aware UTC, so naive and aware datetimes compare instead of raising; naive ones are taken as UTC."""
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-
-
 def _normalize(value: Any) -> Any:
-    return _utc(value) if isinstance(value, datetime) else value
+    return as_utc(value) if isinstance(value, datetime) else value
 
 
 def _is_scalar(value: Any) -> bool:

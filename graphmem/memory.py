@@ -11,7 +11,7 @@ import asyncio
 import functools
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
@@ -24,7 +24,7 @@ from graphmem.ingest.normalize import normalize_messages, normalize_metadata
 from graphmem.ingest.pipeline import Ingestor
 from graphmem.ingest.plan import derived_id
 from graphmem.ingest.triples import triples_extraction
-from graphmem.models import HistoryEvent, MemoryRecord, Origin, Scope, utcnow
+from graphmem.models import HistoryEvent, MemoryRecord, Origin, Scope, parse_datetime, utcnow
 from graphmem.providers.embed import Embedder
 from graphmem.providers.llm import ChatModel
 from graphmem.providers.phrases import PhraseVectors
@@ -63,14 +63,11 @@ def _positive_int(name: str, value: Any) -> int:
 def _as_of(value: Any) -> datetime | None:
     if value is None:
         return None
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise ValidationError("as_of", f"expected a datetime or ISO-8601 string, got {value!r}") from None
-    if not isinstance(value, datetime):
-        raise ValidationError("as_of", f"expected a datetime or ISO-8601 string, got {type(value).__name__}")
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    parsed = parse_datetime(value)
+    if parsed is None:
+        shown = repr(value) if isinstance(value, str) else type(value).__name__
+        raise ValidationError("as_of", f"expected a datetime or ISO-8601 string, got {shown}")
+    return parsed
 
 
 class Memory:

@@ -23,6 +23,26 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def as_utc(value: datetime) -> datetime:
+    """Aware UTC, so naive and aware datetimes compare instead of raising; naive ones are taken as UTC."""
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def parse_datetime(value: Any) -> datetime | None:
+    """An aware UTC datetime from a datetime or ISO-8601 string (``Z`` allowed, naive = UTC); else ``None``."""
+    if isinstance(value, datetime):
+        return as_utc(value)
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if text[-1:] in ("Z", "z"):
+        text = text[:-1] + "+00:00"
+    try:
+        return as_utc(datetime.fromisoformat(text))
+    except ValueError:
+        return None
+
+
 def normalize_relation_type(raw: str) -> str:
     """Turn 'works at' / 'worksAt' / 'WORKS-AT' into 'WORKS_AT'; raise if the result is not a safe type name.
 

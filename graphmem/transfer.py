@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
 from graphmem.errors import GraphmemError, ValidationError
-from graphmem.models import Episode, Origin, utcnow
+from graphmem.models import Episode, Origin, parse_datetime, utcnow
 
 if TYPE_CHECKING:
     from graphmem.memory import Memory
@@ -141,10 +140,7 @@ def _origin(record: dict[str, Any]) -> Origin | None:
         raise ValidationError("episode_id", f"expected a non-empty string, got {episode_id!r}")
     if created_at is None:
         return None if episode_id is None else Origin(episode_id=episode_id, created_at=utcnow())
-    try:
-        when = datetime.fromisoformat(created_at.replace("Z", "+00:00")) if isinstance(created_at, str) else None
-    except ValueError:
-        when = None
+    when = parse_datetime(created_at) if isinstance(created_at, str) else None
     if when is None:
         raise ValidationError("created_at", f"expected an ISO-8601 time, got {created_at!r}")
-    return Origin(episode_id=episode_id, created_at=when if when.tzinfo else when.replace(tzinfo=timezone.utc))
+    return Origin(episode_id=episode_id, created_at=when)
