@@ -5,20 +5,13 @@ UNWIND $entity_ids AS entity_id
 MATCH (e:Entity {id: entity_id})
 CALL (e) {
   MATCH (e)-[x:RELATES]-()
-  WHERE ($user_id IS NULL OR x.user_id = $user_id) AND ($agent_id IS NULL OR x.agent_id = $agent_id)
-    AND ($run_id IS NULL OR x.run_id = $run_id)
-    AND CASE WHEN $as_of IS NULL
-    THEN x.expired_at IS NULL AND (x.invalid_at IS NULL OR x.invalid_at > $now)
-    ELSE x.created_at <= $as_of AND (x.expired_at IS NULL OR x.expired_at > $as_of)
-      AND (x.valid_at IS NULL OR x.valid_at <= $as_of) AND (x.invalid_at IS NULL OR x.invalid_at > $as_of)
-  END
+  WHERE {{in_scope x}}
+    AND {{current_at x}}
   RETURN x
   ORDER BY x.created_at DESC, x.id
   LIMIT $per_entity
 }
 WITH DISTINCT x
 MATCH (s:Entity)-[x]->(t:Entity)
-RETURN x {.id, .type, .fact, .user_id, .agent_id, .run_id, .confidence, .created_at, .valid_at, .invalid_at,
-          .expired_at, .memory_ids, .episode_ids, .actor_id,
-          source_id: s.id, target_id: t.id, source: s.name, target: t.name} AS relation
+RETURN {{relation_map x s t}} AS relation
 ORDER BY x.created_at, x.id

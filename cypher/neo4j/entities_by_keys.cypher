@@ -10,5 +10,5 @@ CALL () {
   WHERE x:Entity AND any(n IN x.names WHERE n IN $names)
   RETURN x
 }
-RETURN x {.id, .name, .normalized, .type, .summary, .user_id, .agent_id, .run_id, .created_at, .aliases, .names} AS entity
+RETURN {{entity_map x}} AS entity
 ORDER BY x.id

@@ -1,18 +1,8 @@
 // Entities of the scope whose normalized name or alias is one of $names. Read scope: null fields are free;
 // exact scope (entity resolution): absent fields are passed as ''. The scope's rows come from an index seek on
 // its most selective key (exactly one $seek_* is set: run > user > agent; $seek_any = '' for an empty scope).
-CALL () {
-  MATCH (x:Entity) USING INDEX x:Entity(run_id) WHERE x.run_id = $seek_run RETURN x
-  UNION ALL
-  MATCH (x:Entity) USING INDEX x:Entity(user_id) WHERE x.user_id = $seek_user RETURN x
-  UNION ALL
-  MATCH (x:Entity) USING INDEX x:Entity(agent_id) WHERE x.agent_id = $seek_agent RETURN x
-  UNION ALL
-  MATCH (x:Entity) USING INDEX x:Entity(user_id) WHERE x.user_id >= $seek_any RETURN x
-}
+{{seek nodes x Entity}}
 WITH x
-WHERE ($user_id IS NULL OR x.user_id = $user_id) AND ($agent_id IS NULL OR x.agent_id = $agent_id)
-  AND ($run_id IS NULL OR x.run_id = $run_id) AND any(n IN x.names WHERE n IN $names)
-RETURN x {.id, .name, .normalized, .type, .summary, .user_id, .agent_id, .run_id, .created_at, .aliases,
-          .names} AS entity
+WHERE {{in_scope x}} AND any(n IN x.names WHERE n IN $names)
+RETURN {{entity_map x}} AS entity
 ORDER BY x.id

@@ -6,8 +6,7 @@ WITH collect({x: node, score: score}) AS found
 CALL (found) {
   UNWIND found AS f
   WITH f.x AS x, f.score AS score
-  WHERE ($user_id IS NULL OR x.user_id = $user_id) AND ($agent_id IS NULL OR x.agent_id = $agent_id)
-    AND ($run_id IS NULL OR x.run_id = $run_id)
+  WHERE {{in_scope x}}
   WITH x.id AS id, score
   ORDER BY score DESC, id
   LIMIT $k

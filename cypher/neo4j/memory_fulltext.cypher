@@ -9,13 +9,8 @@ WITH collect({x: node, score: score}) AS found
 CALL (found) {
   UNWIND found AS f
   WITH f.x AS x, f.score AS score
-  WHERE ($user_id IS NULL OR x.user_id = $user_id) AND ($agent_id IS NULL OR x.agent_id = $agent_id)
-    AND ($run_id IS NULL OR x.run_id = $run_id)
-    AND CASE WHEN $as_of IS NULL
-      THEN x.expired_at IS NULL AND (x.invalid_at IS NULL OR x.invalid_at > $now)
-      ELSE x.created_at <= $as_of AND (x.expired_at IS NULL OR x.expired_at > $as_of)
-        AND (x.valid_at IS NULL OR x.valid_at <= $as_of) AND (x.invalid_at IS NULL OR x.invalid_at > $as_of)
-    END
+  WHERE {{in_scope x}}
+    AND {{current_at x}}
   WITH x.id AS id, score
   ORDER BY score DESC, id
   LIMIT $k

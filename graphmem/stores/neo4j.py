@@ -1,142 +1,73 @@
-"""The Neo4j backend: the official driver, Cypher from ``cypher/neo4j/``, managed transactions with retry.
+"""Neo4j: the Cypher store (``stores/cypher/``) with the Neo4j dialect, queries from ``cypher/neo4j/``.
 
-Graph shape: ``(:Episode)-[:PRODUCED]->(:Memory)-[:MENTIONS]->(:Entity)-[:RELATES {type, fact, ...}]->(:Entity)``,
-plus ``(:History)`` events. Relation types are a validated property of one ``RELATES`` edge type, so no query is
-ever assembled from text. Scope fields hold '' when unset; timestamps are ISO-8601 UTC strings.
-
-Reads are one query each, in an auto-commit transaction (one round trip), and their cost follows the scope, not
-the store: a scope's rows come from an index seek on its most selective key (``_seek``), full-text queries carry
-the scope into Lucene (``_lucene_query``), lookups by id use the unique indexes, and named properties keep the
-embeddings from being read where they are not needed. ``tests/neo4j/test_query_plans.py`` EXPLAINs what a search
-sends and fails on any label or relationship scan.
-
-Vector search keeps recall for small tenants: a small scope (at most ``exact_limit`` rows, and few enough that
-reading them costs less than the index's candidate pool for it) is searched exactly over its own rows; a larger
-one goes through the vector index with a pool sized to hold about 2k of the scope's rows, widened until it holds k
-(or covers the whole index). Scores are exact cosines either way.
+Two release lines, one store: 5.26 LTS (``neo4j``) and the calendar releases (2025.x, 2026.x: ``neo4j_calendar``,
+whose folder ``cypher/neo4j_calendar/`` would hold only the queries that differ; today none do, both run Cypher 5
+by default). The server's version picks the dialect when the store connects.
 """
 
 from __future__ import annotations
 
-import json
-import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from datetime import datetime
-from typing import Any, Literal, NamedTuple, TypeVar
+from collections.abc import Sequence
+from typing import Any
 
-import numpy as np
-from neo4j import READ_ACCESS, Driver, GraphDatabase, ManagedTransaction
-from neo4j.exceptions import (
-    AuthError,
-    ClientError,
-    ConfigurationError,
-    ConstraintError,
-    DriverError,
-    Neo4jError,
-    ServiceUnavailable,
-    SessionExpired,
-    TransientError,
-)
+from neo4j import Session
+from neo4j.exceptions import ClientError
 
-from graphmem.errors import StoreConflict, StoreError, StoreUnavailable, ValidationError
-from graphmem.filters import TRUE, Bounds, Filter, matches
-from graphmem.models import (
-    EntityRecord,
-    Episode,
-    HistoryEvent,
-    MemoryRecord,
-    RelationRecord,
-    Scope,
-    normalize_name,
-    utcnow,
-)
-from graphmem.stores.base import Hit, Invalidation, Vector, VectorKind, WritePlan
-from graphmem.stores.cypher_files import query, schema
-from graphmem.stores.failures import Translator, translated
-from graphmem.stores.filter_cypher import memory_filter, metadata_props
+from graphmem.errors import ValidationError
+from graphmem.models import Scope
+from graphmem.stores.cypher.dialect import CypherDialect, TextKind
+from graphmem.stores.cypher.store import CypherStore, TracedRead
 from graphmem.stores.fulltext import quoted_or_query
-from graphmem.stores.rows import (
-    entity_from,
-    entity_props,
-    episode_from,
-    episode_props,
-    history_from,
-    history_props,
-    iso,
-    iso_or_none,
-    memory_from,
-    memory_props,
-    relation_from,
-    relation_props,
-    scope_values,
-)
-from graphmem.stores.settle import EntityLookup, MemoryLookup, RelationLookup, settle
 
-T = TypeVar("T")
-_DIALECT = "neo4j"
-_INT64_MAX = 2**63 - 1
-_ANN_WIDEN = 4  # each retry of an approximate search asks for this many times more candidates
-# A scope is searched exactly when reading its rows costs no more than the index's candidate pool for it
-# (rows <= 2 * k * total / rows, about): rows^2 <= _EXACT_RATIO * k * total, and rows <= exact_limit.
-_EXACT_RATIO = 2.0
-_LUCENE_FIELDS = {"memory": ("text",), "entity": ("name", "aliases_text")}
-_TEXT_POOL = 3  # full-text matches handed over per hit asked for (the rest of a large scope's matches stay in Lucene)
+__all__ = ["NEO4J", "NEO4J_CALENDAR", "Neo4jDialect", "Neo4jStore", "TracedRead"]
+
+# The full-text indexes' text fields (schema/17_memory_text, 18_entity_names); each also indexes the scope fields.
+_TEXT_FIELDS = {"memory": ("text",), "entity": ("name", "aliases_text")}
 
 
-def _q(name: str) -> str:
-    """A query of ours by name: files shipped with the code, never text from a user or a model."""
-    return query(_DIALECT, name)
+class Neo4jDialect(CypherDialect):
+    """What is Neo4j's own: waiting for indexes to come online, EXPLAIN's query type as the read-only check, and
+    Lucene query syntax for the full-text indexes."""
+
+    def for_server(self, agent: str) -> CypherDialect:
+        """The Bolt agent "Neo4j/5.26.30" -> 5.26; "Neo4j/2026.08.1" (a year as major version) -> the calendar line."""
+        major = agent.rpartition("/")[2].split(".", 1)[0]
+        return NEO4J_CALENDAR if major.isdigit() and int(major) >= 2025 else NEO4J
+
+    def await_schema(self, session: Session) -> None:
+        session.run("CALL db.awaitIndexes(300)").consume()
+
+    def check_read_only(self, session: Session, text: str, params: dict[str, Any]) -> None:
+        """EXPLAIN plans without running: its query type is "r" only for a query that cannot write."""
+        try:
+            summary = session.run("EXPLAIN " + text, params).consume()
+        except ClientError as exc:
+            raise ValidationError("query", exc.message or str(exc)) from None
+        if summary.query_type != "r":
+            raise ValidationError("query", f"only read queries are allowed here (this one is {summary.query_type!r})")
+
+    def fulltext_query(self, kind: TextKind, terms: Sequence[str], scope: Scope) -> str:
+        """The quoted word terms over the text fields, AND one zero-boost phrase per set scope field, so Lucene
+        keeps only (a superset of) the scope's rows and the scores stay the text's. Scope values are escaped inside
+        a quoted phrase, where only backslash and double quote are special; a value the analyzer reduces to nothing
+        drops its clause (a wider superset), and the Cypher checks the scope exactly anyway."""
+        words = quoted_or_query(terms)
+        text = " OR ".join(f"{field}:({words})" for field in _TEXT_FIELDS[kind])
+        clauses = [f"({text})"]
+        for field, value in scope.as_dict().items():
+            if value is not None:
+                escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+                clauses.append(f'{field}:"{escaped}"^0')
+        return " AND ".join(clauses)
 
 
-def _read_scope(scope: Scope) -> dict[str, str | None]:
-    return {"user_id": scope.user_id, "agent_id": scope.agent_id, "run_id": scope.run_id}
+NEO4J = Neo4jDialect("Neo4j", ("neo4j",))
+NEO4J_CALENDAR = Neo4jDialect("Neo4j", ("neo4j_calendar", "neo4j"))
 
 
-def _seek(scope: Scope) -> dict[str, str | None]:
-    """The scope key the read queries seek on, as parameters: exactly one is set, the most selective of those given
-    (run > user > agent); ``seek_any`` ('', every row) only for an empty scope. Each query has one index-seek branch
-    per key, and a branch whose key is null finds nothing, so only the chosen index is read."""
-    seek: dict[str, str | None] = {"seek_run": None, "seek_user": None, "seek_agent": None, "seek_any": None}
-    if scope.run_id is not None:
-        seek["seek_run"] = scope.run_id
-    elif scope.user_id is not None:
-        seek["seek_user"] = scope.user_id
-    elif scope.agent_id is not None:
-        seek["seek_agent"] = scope.agent_id
-    else:
-        seek["seek_any"] = ""
-    return seek
+class Neo4jStore(CypherStore):
+    """The Cypher store on Neo4j (5.26 or a calendar release, told apart once connected)."""
 
-
-def _lucene_query(kind: Literal["memory", "entity"], terms: Sequence[str], scope: Scope) -> str:
-    """The full-text query: the quoted word terms over the text fields, AND one zero-boost phrase per set scope
-    field, so Lucene keeps only (a superset of) the scope's rows and the scores stay the text's. Scope values are
-    escaped inside a quoted phrase, where only backslash and double quote are special; a value the analyzer
-    reduces to nothing drops its clause (a wider superset), and the Cypher checks the scope exactly anyway."""
-    words = quoted_or_query(terms)
-    text = " OR ".join(f"{field}:({words})" for field in _LUCENE_FIELDS[kind])
-    clauses = [f"({text})"]
-    for field, value in _read_scope(scope).items():
-        if value is not None:
-            escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-            clauses.append(f'{field}:"{escaped}"^0')
-    return " AND ".join(clauses)
-
-
-class TracedRead(NamedTuple):
-    """One read as sent (``trace_reads``): the query file's name, its parameters and the text that ran."""
-
-    name: str
-    params: dict[str, Any]
-    text: str
-
-
-def _vector(v: Vector | Sequence[float]) -> list[float]:
-    return [float(x) for x in np.asarray(v, dtype=np.float32)]
-
-
-class Neo4jStore:
     def __init__(
         self,
         url: str,
@@ -147,539 +78,4 @@ class Neo4jStore:
         exact_limit: int = 50_000,
         max_retry_time: float = 30.0,
     ) -> None:
-        self.url = url
-        self.database = database or None
-        self.dim = dim
-        self.exact_limit = exact_limit
-        self.max_retry_time = max_retry_time
-        self._traced: list[TracedRead] | None = None
-        auth = (username, password or "") if username else None
-        try:
-            self._driver: Driver = GraphDatabase.driver(
-                url,
-                auth=auth,
-                max_transaction_retry_time=max_retry_time,
-                notifications_min_severity="OFF",  # our queries are fixed; planner hints would only be noise
-            )
-            self._driver.verify_connectivity()
-        except AuthError:
-            raise StoreError(f"Neo4j at {url} refused the credentials for user {username!r}") from None
-        except (ServiceUnavailable, OSError) as exc:
-            raise StoreError(f"cannot reach Neo4j at {url}: {_reason(exc)}") from None
-        except (ConfigurationError, ValueError) as exc:  # a malformed URI
-            raise StoreError(f"bad Neo4j URI {url!r}: {exc}") from None
-        except Neo4jError as exc:
-            raise StoreError(f"Neo4j at {url} failed: {exc.message or exc}") from None
-        self._ensure_schema()
-
-    # -- plumbing ---------------------------------------------------------------------------------------------------
-    def _write(self, work: Callable[[ManagedTransaction], T]) -> T:
-        """One managed write transaction; the driver retries it on transient failures (it must be idempotent)."""
-        with translated(_neo4j_failure(self.url)), self._driver.session(database=self.database) as session:
-            return session.execute_write(work)
-
-    def _read(self, name: str, **params: Any) -> list[dict[str, Any]]:
-        return self._read_text(name, _q(name), params)
-
-    def _read_text(self, name: str, text: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-        """One read query in an auto-commit transaction: one network round trip (a managed transaction costs two
-        more, BEGIN and COMMIT, which a search of a dozen reads feels). Reads are idempotent, so failures the driver
-        calls retryable are retried here, with backoff, for up to ``max_retry_time`` seconds."""
-        if self._traced is not None:
-            self._traced.append(TracedRead(name, params, text))
-        deadline: float | None = None
-        delay = 0.05
-        with translated(_neo4j_failure(self.url)):
-            while True:
-                try:
-                    with self._driver.session(database=self.database, default_access_mode=READ_ACCESS) as session:
-                        result = session.run(text, params)
-                        keys = result.keys()  # our queries return maps, lists and scalars: no Record.data() walk
-                        return [dict(zip(keys, record, strict=True)) for record in result]
-                except Neo4jError as exc:
-                    if not exc.is_retryable():
-                        raise
-                    failure: Exception = exc
-                except (ServiceUnavailable, SessionExpired) as exc:
-                    failure = exc
-                now = time.monotonic()
-                deadline = now + self.max_retry_time if deadline is None else deadline
-                if now + delay > deadline:
-                    raise failure
-                time.sleep(delay)
-                delay = min(delay * 2, 1.0)
-
-    @contextmanager
-    def trace_reads(self) -> Iterator[list[TracedRead]]:
-        """Record the (query name, parameters, text) of every read while the block runs (one thread at a time): what
-        a ``search`` really sends, for ``explain`` (the plan test, ``benchmarks/speed.py --plans``)."""
-        self._traced = []
-        try:
-            yield self._traced
-        finally:
-            self._traced = None
-
-    def explain(self, name: str, params: dict[str, Any], text: str | None = None) -> list[tuple[str, str]]:
-        """The plan of one of our read queries for these parameters, as (operator, details) pairs, depth first;
-        ``text`` is the query as sent when it was rendered from its file (a compiled filter), as traced.
-        Operator names lose their runtime suffix ("NodeIndexSeek@neo4j" -> "NodeIndexSeek")."""
-        with self._driver.session(database=self.database, default_access_mode=READ_ACCESS) as session:
-            plan = session.run("EXPLAIN " + (text or _q(name)), params).consume().plan
-        out: list[tuple[str, str]] = []
-
-        def walk(node: dict[str, Any]) -> None:
-            details = str(node.get("args", {}).get("Details", ""))
-            out.append((str(node["operatorType"]).split("@", 1)[0], details))
-            for child in node.get("children", []):
-                walk(child)
-
-        if plan:
-            walk(plan)
-        return out
-
-    def _ensure_schema(self) -> None:
-        """Constraints and indexes, idempotent (IF NOT EXISTS), then wait until every index is online."""
-        with self._driver.session(database=self.database) as session:
-            for name, text in schema(_DIALECT):
-                try:
-                    session.run(text, {"dim": self.dim}).consume()
-                except ClientError as exc:
-                    raise StoreError(f"cannot create the schema item {name} on {self.url}: {exc.message}") from None
-            session.run("CALL db.awaitIndexes(300)").consume()
-        self._backfill_filter_props()
-
-    def _backfill_filter_props(self) -> None:
-        """Memories written before filters ran in Cypher lack the flattened metadata they read
-        (stores/filter_cypher.py): add it, a batch at a time. Idempotent: only memories without it are touched."""
-        while True:
-            rows = self._read("memory_filter_pending", batch=1000)
-            if not rows:
-                return
-            batch = [{"id": r["id"], "props": metadata_props(json.loads(r["metadata"]), json.loads(r["categories"]))}
-                     for r in rows]  # fmt: skip
-
-            def work(tx: ManagedTransaction, rows: list[dict[str, Any]] = batch) -> None:
-                tx.run(_q("memory_filter_backfill"), rows=rows).consume()
-
-            self._write(work)
-
-    def close(self) -> None:
-        self._driver.close()
-
-    def run_read_only(self, text: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-        """Run a user's Cypher after EXPLAIN shows it only reads, inside a read transaction (``Memory.cypher``)."""
-        with self._driver.session(database=self.database) as session:
-            try:
-                summary = session.run("EXPLAIN " + text, params).consume()
-            except ClientError as exc:
-                raise ValidationError("query", exc.message or str(exc)) from None
-            if summary.query_type != "r":
-                raise ValidationError(
-                    "query", f"only read queries are allowed here (this one is {summary.query_type!r})"
-                )
-            # Checked read-only above, and run in a read transaction so the server refuses writes too.
-            return session.execute_read(lambda tx: [r.data() for r in tx.run(text, params)])
-
-    # -- episodes ---------------------------------------------------------------------------------------------------
-    def write_episode(self, episode: Episode) -> None:
-        props = episode_props(episode)
-        self._write(lambda tx: tx.run(_q("episode_write"), id=episode.id, props=props).consume())
-
-    def set_episode_status(self, episode_id: str, status: str, error: str | None = None) -> None:
-        self._write(lambda tx: tx.run(_q("episode_set_status"), id=episode_id, status=status, error=error).consume())
-
-    def get_episode(self, episode_id: str) -> Episode | None:
-        rows = self._read("episode_get", id=episode_id)
-        return episode_from(rows[0]["episode"]) if rows else None
-
-    def list_episodes(self, scope: Scope) -> list[Episode]:
-        return [episode_from(r["episode"]) for r in self._read("episode_list", **_read_scope(scope))]
-
-    # -- the add transaction ----------------------------------------------------------------------------------------
-    def apply(self, plan: WritePlan) -> dict[str, str]:
-        """The plan in one managed transaction: the scope's write lock (``scope_lock``), the plan settled against
-        what earlier writers committed (``settle``, reading through the transaction), then the whole plan as one
-        statement (``plan_write``). Returns {plan id: stored id} for what was remapped. A retried transaction
-        settles the original plan afresh."""
-
-        def work(tx: ManagedTransaction) -> dict[str, str]:
-            scopes = (
-                {r.scope for r in plan.entities} | {r.scope for r in plan.memories} | {r.scope for r in plan.relations}
-            )
-            for scope in sorted(scopes, key=lambda s: tuple(scope_values(s).values())):  # one order: no deadlock
-                tx.run(_q("scope_lock"), scope_values(scope)).consume()
-            settled, remap = settle(plan, *_tx_lookups(tx))
-            tx.run(_q("plan_write"), _plan_params(settled)).consume()
-            return remap
-
-        return self._write(work)
-
-    # -- memories ---------------------------------------------------------------------------------------------------
-    def get_memory(self, memory_id: str) -> MemoryRecord | None:
-        found = self.get_memories([memory_id])
-        return found[0] if found else None
-
-    def get_memories(self, ids: Sequence[str], with_embeddings: bool = False) -> list[MemoryRecord]:
-        if not ids:
-            return []
-        rows = self._read("memory_get_many", ids=list(ids), with_embeddings=with_embeddings)
-        return [memory_from(r["memory"], r["episode_ids"], r["memory"].get("embedding")) for r in rows]
-
-    def list_memories(
-        self,
-        scope: Scope,
-        include_expired: bool = False,
-        filters: Filter | None = None,
-        limit: int | None = None,
-    ) -> Iterator[MemoryRecord]:
-        params = {**_read_scope(scope), **_seek(scope), "include_expired": include_expired, "now": iso(utcnow())}
-        if filters is None and limit is None:
-            rows = self._read("memory_list", **params)
-        else:
-            bounds, values = memory_filter(filters) if filters is not None else (Bounds.of(TRUE), {})
-            pushed = limit if limit is not None and bounds.exact else _INT64_MAX
-            text = _q("memory_select").replace("__FILTER__", bounds.wider.text)
-            rows = self._read_text("memory_select", text, {**params, **values, "limit": pushed})
-        left = limit
-        for r in rows:
-            record = memory_from(r["memory"], r["episode_ids"], None)
-            if filters is not None and not matches(filters, record.to_api()):
-                continue  # a candidate of the superset the reference matcher rejects (never when exact)
-            yield record
-            if left is not None:
-                left -= 1
-                if left == 0:
-                    return
-
-    def find_memories_by_hash(self, scope: Scope, hashes: Sequence[str]) -> dict[str, MemoryRecord]:
-        if not hashes:
-            return {}
-        rows = self._read("memory_by_hash", hashes=list(hashes), **scope_values(scope), now=iso(utcnow()))
-        ids: dict[str, str] = {}
-        for r in rows:
-            ids.setdefault(r["hash"], r["id"])
-        records = {m.id: m for m in self.get_memories(list(ids.values()))}
-        return {h: records[i] for h, i in ids.items() if i in records}
-
-    def delete_memories(self, ids: Sequence[str], events: Sequence[HistoryEvent]) -> None:
-        rows = [history_props(h) for h in events]
-        now = iso(utcnow())
-
-        def work(tx: ManagedTransaction) -> None:
-            tx.run(_q("memory_delete"), ids=list(ids)).consume()
-            tx.run(_q("relations_release_memories"), ids=list(ids), now=now).consume()
-            if rows:
-                tx.run(_q("plan_history"), rows=rows).consume()
-
-        self._write(work)
-
-    def delete_scope(self, scope: Scope, events: Sequence[HistoryEvent] = ()) -> int:
-        params = _read_scope(scope)
-        rows = [history_props(h) for h in events]
-
-        def work(tx: ManagedTransaction) -> int:
-            if rows:
-                tx.run(_q("plan_history"), rows=rows).consume()
-            deleted = tx.run(_q("scope_delete_memories"), params).single()
-            tx.run(_q("scope_delete_entities"), params).consume()
-            tx.run(_q("scope_delete_episodes"), params).consume()
-            return int(deleted["deleted"]) if deleted else 0
-
-        return self._write(work)
-
-    def reset(self) -> None:
-        with translated(_neo4j_failure(self.url)), self._driver.session(database=self.database) as session:
-            session.run(_q("reset")).consume()  # batched deletes need an auto-commit transaction
-
-    def history(self, memory_id: str) -> list[HistoryEvent]:
-        return [history_from(r["event"]) for r in self._read("history_get", memory_id=memory_id)]
-
-    def mentions(self, memory_ids: Sequence[str]) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = {}
-        for r in self._read("mentions_get", ids=list(memory_ids)):
-            out.setdefault(r["memory_id"], []).append(r["entity_id"])
-        return out
-
-    def memories_mentioning(self, scope: Scope, entity_ids: Sequence[str], limit: int) -> list[tuple[str, str]]:
-        rows = self._read(
-            "memories_mentioning", entity_ids=list(entity_ids), **_read_scope(scope), limit=limit, now=iso(utcnow())
-        )
-        return [(r["memory_id"], r["entity_id"]) for r in rows]
-
-    # -- search lanes -----------------------------------------------------------------------------------------------
-    def vector_search(
-        self, kind: VectorKind, scope: Scope, vector: Vector, k: int, as_of: datetime | None = None
-    ) -> list[Hit]:
-        """One query: exact over a small scope's own rows, else the vector index with a scope-sized candidate pool.
-        When the pool comes back short of k rows of the scope, the index's neighbours are mostly other scopes' (many
-        identical vectors, or a scope unlike the rest): the pool widens until it holds k or covers the index, or,
-        once the next pool would hold more candidates than the scope has rows (and at most ``exact_limit``), the
-        scope's rows are read exactly instead."""
-        if k <= 0:
-            return []
-        params = {**_read_scope(scope), **_seek(scope), "vector": _vector(vector), "k": k,
-                  "as_of": iso_or_none(as_of), "now": iso(utcnow()), "exact_limit": self.exact_limit,
-                  "exact_ratio": _EXACT_RATIO}  # fmt: skip
-        widen, exact = 1, False
-        while True:
-            row = self._read(f"{kind}_vector", **params, widen=widen, exact=exact)[0]
-            hits = [(str(i), float(score)) for i, score in row["hits"]]
-            retry = self._next_pool(row, len(hits), k, widen)
-            if retry is None:
-                return hits
-            widen, exact = retry
-
-    def vector_search_many(
-        self, kind: Literal["memory", "entity"], scope: Scope, vectors: Sequence[Vector], k: int
-    ) -> list[list[Hit]]:
-        """``vector_search`` for every vector in one query (``<kind>_vector_many``: one round trip); the rare vector
-        whose pool came back short is retried with the others that did, each with its own wider pool."""
-        out: list[list[Hit]] = [[] for _ in vectors]
-        if k <= 0:
-            return out
-        params = {**_read_scope(scope), **_seek(scope), "k": k, "now": iso(utcnow()), "exact_limit": self.exact_limit,
-                  "exact_ratio": _EXACT_RATIO}  # fmt: skip
-        pending = {i: (1, False) for i in range(len(vectors))}  # position -> (widen, exact)
-        while pending:
-            queries = [{"i": i, "vector": _vector(vectors[i]), "widen": widen, "exact": exact}
-                       for i, (widen, exact) in pending.items()]  # fmt: skip
-            for row in self._read(f"{kind}_vector_many", **params, queries=queries):
-                i = int(row["i"])
-                out[i] = [(str(ident), float(score)) for ident, score in row["hits"]]
-                retry = self._next_pool(row, len(out[i]), k, pending[i][0])
-                if retry is None:
-                    del pending[i]
-                else:
-                    pending[i] = retry
-        return out
-
-    def _next_pool(self, row: dict[str, Any], found: int, k: int, widen: int) -> tuple[int, bool] | None:
-        """After a vector query came back with ``found`` hits: None when they are the answer (k of them, an exact
-        search, or a pool that covered the index), else the next try's (widen, exact)."""
-        if found >= k or not row["candidates"] or row["candidates"] >= row["total"]:
-            return None
-        return widen * _ANN_WIDEN, row["rows"] <= min(self.exact_limit, row["candidates"] * _ANN_WIDEN)
-
-    def text_search(
-        self,
-        kind: Literal["memory", "entity"],
-        scope: Scope,
-        terms: Sequence[str],
-        k: int,
-        as_of: datetime | None = None,
-    ) -> list[Hit]:
-        """Lucene's best ``limit`` matches (the scope inside its query), checked exactly; the top k is complete when
-        Lucene had fewer matches, or when the k-th score is above the lowest one it handed over (nothing it kept back
-        can rank or tie within the top k). Otherwise, rarely (many expired rows, a tie at the cut), ask for more."""
-        if not terms or k <= 0 or not quoted_or_query(terms):
-            return []
-        params = {**_read_scope(scope), "query": _lucene_query(kind, terms, scope), "k": k,
-                  "as_of": iso_or_none(as_of), "now": iso(utcnow())}  # fmt: skip
-        limit = max(_TEXT_POOL * k, 50)
-        while True:
-            row = self._read(f"{kind}_fulltext", **params, limit=limit)[0]
-            hits = [(str(i), float(score)) for i, score in row["hits"]]
-            if row["yielded"] < limit or (len(hits) >= k and hits[k - 1][1] > row["floor"]):
-                return hits
-            limit *= _ANN_WIDEN
-
-    def similarity(self, kind: VectorKind, ids: Sequence[str], vector: Vector) -> dict[str, float]:
-        if not ids:
-            return {}
-        rows = self._read(f"{kind}_similarity", ids=list(ids), vector=_vector(vector))
-        return {r["id"]: float(r["score"]) for r in rows}
-
-    # -- entities and relations -------------------------------------------------------------------------------------
-    def find_entities(self, scope: Scope, normalized_names: Sequence[str]) -> dict[str, EntityRecord]:
-        """Entity resolution (exact scope): index seeks per name, not a scan of the scope (``entities_by_keys``)."""
-        wanted = list(dict.fromkeys(normalized_names))
-        if not wanted:
-            return {}
-        return _by_name(self._read("entities_by_keys", **scope_values(scope), names=wanted), wanted)
-
-    def entities_named(self, scope: Scope, normalized_names: Sequence[str]) -> list[EntityRecord]:
-        found = self._entities_by_names({**_read_scope(scope), **_seek(scope)}, normalized_names)
-        return list({e.id: e for e in found.values()}.values())
-
-    def _entities_by_names(self, scope: dict[str, Any], names: Sequence[str]) -> dict[str, EntityRecord]:
-        wanted = list(dict.fromkeys(names))
-        if not wanted:
-            return {}
-        return _by_name(self._read("entities_by_names", **scope, names=wanted), wanted)
-
-    def get_entities(self, ids: Sequence[str]) -> list[EntityRecord]:
-        if not ids:
-            return []
-        return [
-            entity_from(r["entity"], list(r["entity"]["aliases"])) for r in self._read("entities_get", ids=list(ids))
-        ]
-
-    def list_entities(self, scope: Scope) -> list[EntityRecord]:
-        return [entity_from(r["entity"], list(r["entity"]["aliases"])) for r in
-                self._read("entities_list", **_read_scope(scope), **_seek(scope))]  # fmt: skip
-
-    def get_relations(self, ids: Sequence[str]) -> list[RelationRecord]:
-        if not ids:
-            return []
-        by_id = {r.id: r for r in (relation_from(_relation_row(x["relation"])) for x in
-                                    self._read("relations_get", ids=list(ids)))}  # fmt: skip
-        return [by_id[i] for i in ids if i in by_id]
-
-    def list_relations(self, scope: Scope, include_expired: bool = False) -> list[RelationRecord]:
-        rows = self._read("relations_list", **_read_scope(scope), **_seek(scope), include_expired=include_expired,
-                          now=iso(utcnow()))  # fmt: skip
-        return [relation_from(_relation_row(r["relation"])) for r in rows]
-
-    def find_relations(self, scope: Scope, keys: Sequence[tuple[str, str, str]]) -> dict[tuple[str, str, str], str]:
-        if not keys:
-            return {}
-        rows = self._read("relations_find", keys=[list(k) for k in dict.fromkeys(keys)], **scope_values(scope),
-                          now=iso(utcnow()))  # fmt: skip
-        return {(r["key"][0], r["key"][1], r["key"][2]): r["id"] for r in rows if r["id"] is not None}
-
-    def relations_citing(self, scope: Scope, memory_ids: Sequence[str]) -> list[RelationRecord]:
-        if not memory_ids:
-            return []
-        rows = self._read("relations_citing", ids=list(memory_ids), **_read_scope(scope), **_seek(scope),
-                          now=iso(utcnow()))  # fmt: skip
-        return [relation_from(_relation_row(r["relation"])) for r in rows]
-
-    def edges(
-        self, scope: Scope, entity_ids: Sequence[str], per_entity: int, as_of: datetime | None = None
-    ) -> list[RelationRecord]:
-        if not entity_ids:
-            return []
-        rows = self._read("edges", entity_ids=list(dict.fromkeys(entity_ids)), per_entity=per_entity,
-                          **_read_scope(scope), as_of=iso_or_none(as_of), now=iso(utcnow()))  # fmt: skip
-        return [relation_from(_relation_row(r["relation"])) for r in rows]
-
-
-def _plan_params(plan: WritePlan) -> dict[str, Any]:
-    """``plan_write``'s parameters: every row of the plan, each distinct vector once."""
-    vectors = _Vectors()
-    params: dict[str, Any] = {
-        "episode_id": plan.episode_id,
-        "episodes": [{"id": plan.episode.id, "props": episode_props(plan.episode)}] if plan.episode else [],
-        "memories": [{"id": m.id, "episode_ids": m.episode_ids,
-                      "props": {**memory_props(m), **metadata_props(m.metadata, m.categories)},
-                      "v": vectors.add(m.embedding)} for m in plan.memories],
-        "links": [{"memory_id": m, "episode_id": e} for m, e in plan.memory_episode_links],
-        "entities": [{"id": e.id, "v": vectors.add(e.embedding),
-                      "props": {**entity_props(e), "names": _names(e), "aliases": list(e.aliases),
-                                "aliases_text": " | ".join(e.aliases)}} for e in plan.entities],
-        "aliases": [{"id": i, "alias": a, "normalized": normalize_name(a)} for i, a in plan.entity_aliases],
-        "relations": [_relation_write_row(r, vectors.add(r.embedding)) for r in plan.relations],
-        "relation_updates": [u.model_dump(mode="json") | {"id": u.relation_id} for u in plan.relation_updates],
-        "relation_invalidations": [_invalidation(i) for i in plan.relation_invalidations],
-        "memory_invalidations": [_invalidation(i) for i in plan.memory_invalidations],
-        "memory_updates": [_memory_update(m) for m in plan.memory_updates],
-        "provenance_removals": [{"relation_id": r, "memory_id": m} for r, m in plan.provenance_removals],
-        "mention_removals": [{"memory_id": m, "entity_id": e} for m, e in plan.mention_removals],
-        "mentions": [{"memory_id": m, "entity_id": e} for m, e in plan.mentions],
-        "history": [history_props(h) for h in plan.history],
-    }  # fmt: skip
-    params["vectors"] = vectors.rows
-    return params
-
-
-def _tx_lookups(tx: ManagedTransaction) -> tuple[EntityLookup, MemoryLookup, RelationLookup]:
-    """``settle``'s lookups, read through the write transaction (after the scope's lock: they see every earlier
-    writer's commit). The same queries as ``find_entities``, ``find_memories_by_hash`` and ``find_relations``."""
-
-    def entities(scope: Scope, keys: Sequence[str]) -> dict[str, str]:
-        wanted = list(dict.fromkeys(keys))
-        rows = tx.run(_q("entities_by_keys"), {**scope_values(scope), "names": wanted}).data()
-        return {k: e.id for k, e in _by_name(rows, wanted).items()}
-
-    def memories(scope: Scope, hashes: Sequence[str]) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for r in tx.run(_q("memory_by_hash"), {**scope_values(scope), "hashes": list(hashes), "now": iso(utcnow())}):
-            out.setdefault(r["hash"], r["id"])
-        return out
-
-    def relations(scope: Scope, keys: Sequence[tuple[str, str, str]]) -> dict[tuple[str, str, str], str]:
-        rows = tx.run(_q("relations_find"), {**scope_values(scope), "keys": [list(k) for k in keys],
-                                              "now": iso(utcnow())})  # fmt: skip
-        return {(r["key"][0], r["key"][1], r["key"][2]): r["id"] for r in rows if r["id"] is not None}
-
-    return entities, memories, relations
-
-
-class _Vectors:
-    """The distinct vectors of one plan, each sent once; rows refer to theirs by position. Relations embedded by
-    their type phrase share one vector object, so a bulk load sends a handful of vectors for its relations."""
-
-    def __init__(self) -> None:
-        self.rows: list[list[float]] = []
-        self._at: dict[int, tuple[Sequence[float], int]] = {}
-
-    def add(self, vector: Sequence[float] | None) -> int | None:
-        if vector is None:
-            return None
-        hit = self._at.get(id(vector))
-        if hit is None:  # holding the vector keeps its id unique while the plan is built
-            hit = self._at[id(vector)] = (vector, len(self.rows))
-            self.rows.append(np.asarray(vector, dtype=np.float32).tolist())
-        return hit[1]
-
-
-def _relation_write_row(r: RelationRecord, v: int | None) -> dict[str, Any]:
-    """Provenance lists are native lists on the edge (queryable in Cypher)."""
-    return {"id": r.id, "source_id": r.source_id, "target_id": r.target_id, "v": v,
-            "props": {**relation_props(r), "memory_ids": r.provenance.memory_ids,
-                      "episode_ids": r.provenance.episode_ids}}  # fmt: skip
-
-
-def _invalidation(i: Invalidation) -> dict[str, Any]:
-    return {"id": i.id, "invalid_at": iso_or_none(i.invalid_at), "expired_at": iso(i.expired_at)}
-
-
-def _memory_update(m: MemoryRecord) -> dict[str, Any]:
-    props = memory_props(m)
-    return {"id": m.id, "text": m.text, "hash": m.hash, "metadata": props["metadata"],
-            "filtered": metadata_props(m.metadata, m.categories),
-            "updated_at": props["updated_at"], "embedding": _vector(m.embedding) if m.embedding else None}  # fmt: skip
-
-
-def _names(e: EntityRecord) -> list[str]:
-    return list(dict.fromkeys(normalize_name(n) for n in [e.name, *e.aliases] if normalize_name(n)))
-
-
-def _relation_row(props: dict[str, Any]) -> dict[str, Any]:
-    """Provenance lists are native lists on the edge (queryable in Cypher); rows.py reads JSON text."""
-    return {**props, "memory_ids": json.dumps(props.get("memory_ids") or []),
-            "episode_ids": json.dumps(props.get("episode_ids") or [])}  # fmt: skip
-
-
-def _neo4j_failure(url: str) -> Translator:
-    """The driver's errors as the store errors every backend raises (``stores/failures.py``)."""
-
-    def translate(exc: Exception) -> StoreError | None:
-        if isinstance(exc, (ServiceUnavailable, SessionExpired, TransientError)):
-            return StoreUnavailable(f"lost the connection to Neo4j at {url}: {_reason(exc)}")
-        if isinstance(exc, ConstraintError):
-            return StoreConflict(f"Neo4j at {url} refused the write: {_reason(exc)}")
-        if isinstance(exc, (Neo4jError, DriverError)):
-            return StoreError(f"Neo4j at {url} failed: {_reason(exc)}")
-        return None
-
-    return translate
-
-
-def _reason(exc: BaseException) -> str:
-    """The driver's message on one line (it nests causes over several), without its internals."""
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= 300 else text[:297] + "..."
-
-
-def _by_name(rows: Iterable[dict[str, Any]], wanted: Sequence[str]) -> dict[str, EntityRecord]:
-    """Normalized name -> entity, from rows of ``{entity: {..., names, aliases}}``; the first row wins a name."""
-    keys = set(wanted)
-    out: dict[str, EntityRecord] = {}
-    for r in rows:
-        entity = r["entity"]
-        record = entity_from(entity, list(entity["aliases"]))
-        for key in entity["names"]:
-            if key in keys:
-                out.setdefault(key, record)
-    return out
+        super().__init__(url, username, password, database, dim, NEO4J, exact_limit, max_retry_time)

@@ -68,10 +68,11 @@ def test_the_installed_wheel_reads_its_own_cypher_files(built: tuple[Path, str],
                     str(site), str(wheel)], check=True, capture_output=True, timeout=300)  # fmt: skip
     probe = (
         "import graphmem\n"
-        "from graphmem.stores import cypher_files\n"
+        "from graphmem.stores.cypher.files import QueryFiles, package_root\n"
         "print(graphmem.__file__)\n"
-        "print(cypher_files._root())\n"
-        "print(len(cypher_files.schema('neo4j')), len(cypher_files.query('neo4j', 'reset')))\n"
+        "print(package_root())\n"
+        "files = QueryFiles(('neo4j',))\n"
+        "print(len(files.schema()), len(files.query('reset')), len(files.query('memory_vector')))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(site)}  # ahead of the checkout's editable install
     done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True,
@@ -81,3 +82,4 @@ def test_the_installed_wheel_reads_its_own_cypher_files(built: tuple[Path, str],
     assert str(site / "graphmem" / "cypher") in queries, queries  # not the checkout's cypher/
     schema_files = len(list((ROOT / "cypher" / "neo4j" / "schema").glob("*.cypher")))
     assert counts.split()[0] == str(schema_files) and int(counts.split()[1]) > 0
+    assert int(counts.split()[2]) > 1000  # the fragments ship too: memory_vector expands to the whole search

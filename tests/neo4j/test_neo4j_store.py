@@ -10,8 +10,7 @@ import pytest
 from graphmem import Memory, StoreError, ValidationError
 from graphmem.models import Scope
 from graphmem.providers.embed import Embedder
-from graphmem.stores import neo4j as neo4j_module
-from graphmem.stores.neo4j import Neo4jStore
+from graphmem.stores.neo4j import NEO4J, NEO4J_CALENDAR, Neo4jStore
 from tests.neo4j.tcp_proxy import CuttableProxy
 from tests.neo4j_server import Neo4jServer
 
@@ -45,7 +44,7 @@ def test_a_connection_cut_mid_add_is_retried_and_leaves_one_copy(
 ) -> None:  # fmt: skip
     via_proxy = _through(proxy, neo4j_server, embedder.dim, retry_seconds=30)
     cuts = []
-    real_q = neo4j_module._q
+    real_q = via_proxy._q
 
     def cutting_q(name: str) -> str:
         if name == "plan_write" and not cuts:
@@ -53,7 +52,7 @@ def test_a_connection_cut_mid_add_is_retried_and_leaves_one_copy(
             proxy.kill_all()  # the add's transaction is open; its one statement (the whole plan) is cut off
         return real_q(name)
 
-    monkeypatch.setattr(neo4j_module, "_q", cutting_q)
+    monkeypatch.setattr(via_proxy, "_q", cutting_q)
     memory = Memory(store=via_proxy, embedder=embedder)
     result = memory.add("Alice met Bob at GraphConf 2025 in San Francisco.", user_id="u")
     assert cuts == ["plan_write"]
@@ -70,7 +69,7 @@ def test_a_failed_add_transaction_leaves_no_partial_episode_and_a_retry_complete
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     via_proxy = _through(proxy, neo4j_server, embedder.dim, retry_seconds=1.0)
-    real_q = neo4j_module._q
+    real_q = via_proxy._q
 
     def dying_q(name: str) -> str:
         if name == "plan_write":
@@ -78,7 +77,7 @@ def test_a_failed_add_transaction_leaves_no_partial_episode_and_a_retry_complete
             proxy.kill_all()
         return real_q(name)
 
-    monkeypatch.setattr(neo4j_module, "_q", dying_q)
+    monkeypatch.setattr(via_proxy, "_q", dying_q)
     memory = Memory(store=via_proxy, embedder=embedder)
     with pytest.raises(StoreError):
         memory.add("Alice met Bob at GraphConf 2025 in San Francisco.", user_id="u")
@@ -130,3 +129,11 @@ def test_unreachable_server_gives_one_clear_error() -> None:
         Neo4jStore("bolt://127.0.0.1:1", None, None, None, DIM)
     with pytest.raises(StoreError, match="bad Neo4j URI"):
         Neo4jStore("http//nonsense", None, None, None, DIM)
+
+
+def test_the_store_speaks_the_dialect_of_the_server_it_reached(store: Neo4jStore) -> None:
+    with store._driver.session() as session:  # the server's own answer, not the Bolt agent the store read
+        version = session.run("CALL dbms.components() YIELD versions RETURN versions[0] AS v").single(strict=True)["v"]
+    calendar = int(str(version).split(".")[0]) >= 2025  # 2025.x, 2026.x: the calendar release line
+    assert store.dialect is (NEO4J_CALENDAR if calendar else NEO4J)
+    assert store.dialect.query("memory_vector") == NEO4J.query("memory_vector")  # no query differs yet

@@ -23,10 +23,11 @@ SCANS = {"AllNodesScan", "NodeByLabelScan", "UnionNodeByLabelsScan", "Intersecti
          "NodeIndexScan", "DirectedRelationshipIndexScan", "UndirectedRelationshipIndexScan"}  # fmt: skip
 SEEKS = {"NodeIndexSeek", "NodeUniqueIndexSeek", "NodeIndexSeekByRange", "DirectedRelationshipIndexSeek",
          "UndirectedRelationshipIndexSeek", "DirectedRelationshipIndexSeekByRange", "MultiNodeIndexSeek"}  # fmt: skip
-# What a search sends (the graph lane and the relation list included), and what the filtered path adds.
+# What a search sends (the graph lane and the relation list included); anything else it sends is checked too
+# (memory_similarity, once sent after memory_get_many, now only where search still needs it: issue 10, point 4).
 SEARCH_QUERIES = {"memory_vector", "memory_fulltext", "entity_fulltext", "entities_get", "entity_vector",
                   "entities_by_names", "edges", "relation_similarity", "memories_mentioning", "memory_get_many",
-                  "memory_similarity", "relation_vector"}  # fmt: skip
+                  "relation_vector"}  # fmt: skip
 SCOPES = {
     "user": Scope(user_id="alex"),
     "agent": Scope(agent_id="helper"),
