@@ -17,3 +17,10 @@ WORD = re.compile(r"[\w][\w'\-]*", re.UNICODE)
 def type_phrase(relation_type: str) -> str:
     """'DIRECTED_BY' -> 'directed by': what a bulk-loaded triple's relation embedding is made from."""
     return relation_type.lower().replace("_", " ")
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words; a possessive "'s" is dropped so "Bob's" matches "Bob". The query side (``recall/terms``)
+    and the in-process text search (``stores/inprocess_text``) split text the same way."""
+    out = (w.strip("'-").casefold() for w in WORD.findall(text))
+    return [w.removesuffix("'s") for w in out if w]

@@ -1,5 +1,6 @@
 """Shared fixtures. The contract suite is parametrized by backend: every test in tests/contract runs once per
-available store (the embedded store always; Neo4j joins here without the tests changing)."""
+store: the embedded store, Neo4j, and "narrow" (``tests/dict_graph.py``: only the narrow ``GraphStore``
+protocol, the rest from ``GraphBacked`` and the in-process search capabilities)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,13 @@ from graphmem.providers.embed import Embedder
 from graphmem.providers.local_minilm import LocalMiniLM
 from graphmem.stores.base import Store
 from graphmem.stores.embedded import EmbeddedStore
+from graphmem.stores.graph_backed import GraphBacked
 from graphmem.stores.neo4j import Neo4jStore
+from tests.dict_graph import DictGraph, Tables
 from tests.llm_server import LlmServer
 from tests.neo4j_server import Neo4jServer, find_neo4j, terminal_lines
 
-BACKENDS = ["embedded", "neo4j"]
+BACKENDS = ["embedded", "neo4j", "narrow"]
 
 
 @pytest.fixture(scope="session")
@@ -52,12 +55,16 @@ def make_store(request: pytest.FixtureRequest, tmp_path: Path, embedder: Embedde
         first.reset()
         opened.append(first)
 
+    tables = Tables()  # the "narrow" backend's database, shared by the stores the factory opens
+
     def factory() -> Store:
-        store: Store = (
-            EmbeddedStore(tmp_path / "graphmem.db", embedder.dim)
-            if server is None
-            else open_neo4j(server, embedder.dim)
-        )
+        store: Store
+        if request.param == "narrow":
+            store = GraphBacked(DictGraph(tables))
+        elif server is None:
+            store = EmbeddedStore(tmp_path / "graphmem.db", embedder.dim)
+        else:
+            store = open_neo4j(server, embedder.dim)
         opened.append(store)
         return store
 

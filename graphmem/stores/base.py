@@ -1,4 +1,14 @@
-"""The store protocol: everything the write and read paths ask of a backend, and nothing more.
+"""The store seam: a narrow graph protocol a new engine implements, two optional search capabilities, and the full
+surface the pipelines call.
+
+- ``GraphStore`` (13 methods): episodes, ``apply`` (one transaction per plan), records by id, by scope and by key,
+  edges, mentions, history, deletes. Everything a backend must do itself.
+- ``VectorSearch`` and ``TextSearch``: capabilities a backend provides natively (an HNSW or IVF index, FTS5, a
+  Lucene full-text index) or takes from the in-process defaults over its scoped records
+  (``stores/inprocess_vectors.py``, ``stores/inprocess_text.py``: exact cosine, BM25 by ``rank-bm25``).
+- ``Store``: what ``ingest`` and ``recall`` call. ``GraphBacked`` (``stores/graph_backed.py``) derives it from a
+  ``GraphStore`` plus capabilities; the built-in embedded and Cypher stores implement it natively, one query per
+  method, because that is where their speed comes from. ``docs/backends.md`` says which to pick for a new engine.
 
 Scope rules every implementation keeps:
 - writes and entity resolution use an *exact* scope (the record's own user/agent/run);
@@ -11,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol, overload, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -64,7 +74,140 @@ class WritePlan(BaseModel):
     history: list[HistoryEvent] = Field(default_factory=list)
 
 
+RecordKind = Literal["episode", "memory", "entity", "relation"]
+RelationKey = tuple[str, str, str]  # (source_id, type, target_id)
+
+
+class GraphStore(Protocol):
+    """The narrow protocol: what an engine must store and read back itself. ``GraphBacked`` builds the rest.
+
+    Records come back whole (a memory with its ``episode_ids``, an entity with its ``aliases``, a relation with its
+    end names and provenance); embeddings only when ``with_embeddings``. ``select`` returns a read scope's records
+    oldest first (``created_at``, then id), current ones only unless ``include_expired`` (the rule is
+    ``models.believed``; entities never expire). ``find`` looks up by key in an *exact* scope, current records only:
+    memories by ``hash``, entities by normalized name or alias (``models.normalize_name``), relations by
+    (source_id, type, target_id) — the first by ``created_at`` then id when several answer."""
+
+    def write_episode(self, episode: Episode) -> None:
+        """Persist the raw input in its own transaction (before any extraction)."""
+        ...
+
+    def set_episode_status(self, episode_id: str, status: str, error: str | None = None) -> None: ...
+
+    def apply(self, plan: WritePlan) -> dict[str, str]:
+        """Write the plan in one transaction, settled against concurrent writers (``stores/settle.py``), and mark
+        its episode done; returns {plan id: stored id} for what settling remapped."""
+        ...
+
+    @overload
+    def get(self, kind: Literal["episode"], ids: Sequence[str], with_embeddings: bool = False) -> list[Episode]: ...
+    @overload
+    def get(self, kind: Literal["memory"], ids: Sequence[str], with_embeddings: bool = False) -> list[MemoryRecord]: ...
+    @overload
+    def get(self, kind: Literal["entity"], ids: Sequence[str], with_embeddings: bool = False) -> list[EntityRecord]: ...
+    @overload
+    def get(
+        self, kind: Literal["relation"], ids: Sequence[str], with_embeddings: bool = False
+    ) -> list[RelationRecord]: ...
+    def get(self, kind: RecordKind, ids: Sequence[str], with_embeddings: bool = False) -> list[Any]:
+        """The records with these ids that exist, in the order asked."""
+        ...
+
+    @overload
+    def select(
+        self, kind: Literal["episode"], scope: Scope, include_expired: bool = False, with_embeddings: bool = False
+    ) -> list[Episode]: ...
+    @overload
+    def select(
+        self, kind: Literal["memory"], scope: Scope, include_expired: bool = False, with_embeddings: bool = False
+    ) -> list[MemoryRecord]: ...
+    @overload
+    def select(
+        self, kind: Literal["entity"], scope: Scope, include_expired: bool = False, with_embeddings: bool = False
+    ) -> list[EntityRecord]: ...
+    @overload
+    def select(
+        self, kind: Literal["relation"], scope: Scope, include_expired: bool = False, with_embeddings: bool = False
+    ) -> list[RelationRecord]: ...
+    def select(
+        self, kind: RecordKind, scope: Scope, include_expired: bool = False, with_embeddings: bool = False
+    ) -> list[Any]:
+        """Every record of a kind visible under a read scope, oldest first."""
+        ...
+
+    @overload
+    def find(self, kind: Literal["memory"], scope: Scope, keys: Sequence[str]) -> dict[str, MemoryRecord]: ...
+    @overload
+    def find(self, kind: Literal["entity"], scope: Scope, keys: Sequence[str]) -> dict[str, EntityRecord]: ...
+    @overload
+    def find(
+        self, kind: Literal["relation"], scope: Scope, keys: Sequence[RelationKey]
+    ) -> dict[RelationKey, RelationRecord]: ...
+    def find(self, kind: Literal["memory", "entity", "relation"], scope: Scope, keys: Sequence[Any]) -> dict[Any, Any]:
+        """Current records of exactly this scope by key (see the class docstring)."""
+        ...
+
+    def edges(
+        self, scope: Scope, entity_ids: Sequence[str], per_entity: int, as_of: datetime | None = None
+    ) -> list[RelationRecord]:
+        """Relations touching the entities (either direction), believed now (or at ``as_of``), at most
+        ``per_entity`` per entity (its newest), returned oldest first."""
+        ...
+
+    def mentions(self, memory_ids: Sequence[str]) -> dict[str, list[str]]:
+        """{memory id: ids of the entities it mentions}."""
+        ...
+
+    def history(self, memory_id: str) -> list[HistoryEvent]:
+        """A memory's events in the order they were written."""
+        ...
+
+    def delete_memories(self, ids: Sequence[str], events: Sequence[HistoryEvent]) -> None:
+        """Delete memories (with their mentions) in one transaction, recording ``events``; a current relation that
+        no remaining memory asserts expires (kept, ``expired_at`` set), one that others still assert loses them."""
+        ...
+
+    def delete_scope(self, scope: Scope, events: Sequence[HistoryEvent] = ()) -> int:
+        """Delete every memory, entity, relation and episode visible under a read scope in one transaction,
+        recording ``events``; returns how many memories went."""
+        ...
+
+    def reset(self) -> None: ...
+    def close(self) -> None: ...
+
+
+class VectorSearch(Protocol):
+    """Nearest neighbours by cosine, within a scope. Native (an engine's vector index) or in-process."""
+
+    def vector_search(
+        self, kind: VectorKind, scope: Scope, vector: Vector, k: int, as_of: datetime | None = None
+    ) -> list[Hit]: ...
+
+    def vector_search_many(
+        self, kind: Literal["memory", "entity"], scope: Scope, vectors: Sequence[Vector], k: int
+    ) -> list[list[Hit]]: ...
+
+    def similarity(self, kind: VectorKind, ids: Sequence[str], vector: Vector) -> dict[str, float]: ...
+
+
+class TextSearch(Protocol):
+    """BM25-style keyword search over memory text or entity names and aliases, within a scope."""
+
+    def text_search(
+        self,
+        kind: Literal["memory", "entity"],
+        scope: Scope,
+        terms: Sequence[str],
+        k: int,
+        as_of: datetime | None = None,
+    ) -> list[Hit]: ...
+
+
+@runtime_checkable
 class Store(Protocol):
+    """Everything the write and read paths call: ``GraphStore`` plus ``VectorSearch`` and ``TextSearch`` plus the
+    lookups derived from them (``GraphBacked`` shows how each one follows from the narrow protocol)."""
+
     # -- episodes --------------------------------------------------------------------------------------------------
     def write_episode(self, episode: Episode) -> None:
         """Persist the raw input in its own transaction (before any extraction)."""

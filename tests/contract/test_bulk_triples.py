@@ -8,11 +8,13 @@ import numpy as np
 import pytest
 
 from graphmem import Memory
-from graphmem.models import Scope
+from graphmem.models import RelationRecord, Scope
 from graphmem.providers.embed import Embedder
 from graphmem.stores import embedded as embedded_module
-from graphmem.stores import neo4j as neo4j_module
+from graphmem.stores.cypher import write_params as cypher_params
 from graphmem.stores.embedded import EmbeddedStore
+from graphmem.stores.graph_backed import GraphBacked
+from tests.dict_graph import DictGraph
 
 
 def _edges(memory: Memory, user_id: str) -> set[tuple[str, str, str]]:
@@ -91,14 +93,23 @@ def test_a_failed_add_triples_transaction_writes_nothing_at_all(
             return {**real_row(r, embedding), "type": object()}  # cannot be bound: the insert fails mid-transaction
 
         monkeypatch.setattr(embedded_module, "_relation_row", bad_row)
+    elif isinstance(memory.store, GraphBacked):
+        real_put = DictGraph._put
+
+        def bad_put(table: dict[str, Any], record: Any) -> None:
+            if isinstance(record, RelationRecord):
+                raise RuntimeError("the relation write failed")  # after the episode and the entities
+            real_put(table, record)
+
+        monkeypatch.setattr(DictGraph, "_put", staticmethod(bad_put))
     else:
-        real_write_row = neo4j_module._relation_write_row
+        real_write_row = cypher_params._relation_write_row
 
         def bad_write_row(r: Any, v: Any) -> dict[str, Any]:
             row = real_write_row(r, v)
             return {**row, "props": {**row["props"], "type": {"not": "a property value"}}}
 
-        monkeypatch.setattr(neo4j_module, "_relation_write_row", bad_write_row)
+        monkeypatch.setattr(cypher_params, "_relation_write_row", bad_write_row)
     with pytest.raises(Exception):  # noqa: B017 - each backend raises its own database error
         memory.add_triples([("Carol", "KNOWS", "Dave"), ("Alice", "KNOWS", "Erin")], user_id="kb")
     monkeypatch.undo()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
-from typing import Any, cast
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -92,7 +92,7 @@ def write(store: Store, scope: Scope, rows: list[dict[str, Any]]) -> None:
             id=str(uuid.uuid4()),
             hash=uuid.uuid4().hex,
             scope=scope,
-            embedding=[1.0] + [0.0] * (cast(Any, store).dim - 1),
+            embedding=[1.0] + [0.0] * (getattr(store, "dim", 3) - 1),  # GraphBacked takes any dimension
             **row,
         )
         for row in rows
