@@ -34,7 +34,9 @@ from graphmem.recall.explore import to_networkx as _to_networkx
 from graphmem.recall.rerank import Reranker
 from graphmem.recall.search import SearchRequest
 from graphmem.recall.search import search as _search
-from graphmem.stores.base import Store
+from graphmem.results import AddResult, HistoryEntry
+from graphmem.stores.base import GraphStore, Store
+from graphmem.stores.graph_backed import full_store
 from graphmem.transfer import episode_record, import_records
 
 STALE_AFTER = timedelta(minutes=10)  # a pending episode older than this is taken as abandoned (retry_failed)
@@ -77,7 +79,7 @@ class Memory:
         self,
         config: MemoryConfig | Mapping[str, Any] | None = None,
         *,
-        store: Store | None = None,
+        store: Store | GraphStore | None = None,
         embedder: Embedder | None = None,
         extractor: Extractor | None = None,
         chat: ChatModel | None = None,
@@ -85,7 +87,7 @@ class Memory:
     ) -> None:
         self.config = config if isinstance(config, MemoryConfig) else MemoryConfig.parse(dict(config or {}))
         self.embedder = embedder or make_embedder(self.config.embedder)
-        self.store = store or make_store(self.config.graph_store, self.embedder.dim)
+        self.store = full_store(store) if store is not None else make_store(self.config.graph_store, self.embedder.dim)
         self.chat = chat or make_chat_model(self.config.llm)
         self.extractor = extractor or make_extractor(self.chat, self.config.custom_prompt)
         # Names, relation-type phrases and query words, embedded once each for writes and searches alike.
@@ -126,11 +128,11 @@ class Memory:
         prompt: str | None = None,
     ) -> dict[str, Any]:
         """Store a conversation: the episode verbatim, then its facts, entities and relations (one transaction)."""
-        return self._add(messages, make_scope(user_id, agent_id, run_id, required=True), metadata, infer, prompt)
+        return self._add(messages, make_scope(user_id, agent_id, run_id, required=True), metadata, infer, prompt).api()
 
     def _add(
         self, messages: Any, scope: Scope, metadata: Any, infer: Any, prompt: Any, origin: Origin | None = None
-    ) -> dict[str, Any]:
+    ) -> AddResult:
         """``add`` in a checked scope; ``origin``: an exported episode's id and time (``import_``)."""
         meta = normalize_metadata(metadata)
         if not isinstance(infer, bool):
@@ -190,7 +192,8 @@ class Memory:
             threshold=threshold,
             as_of=_as_of(as_of),
         )
-        return _search(self.store, self.embedder, self.config.search.using(chosen), request, reranker, self._phrases)
+        found = _search(self.store, self.embedder, self.config.search.using(chosen), request, reranker, self._phrases)
+        return found.api()
 
     def _recipe_reranker(self, recipe: SearchRecipe) -> Reranker | None:
         """The reranker a recipe names, built once per distinct reranker config (a model load is not per call)."""
@@ -247,7 +250,7 @@ class Memory:
         if not isinstance(data, str) or not data.strip():
             raise ValidationError("data", f"expected a non-empty string, got {data!r}")
         record = self._existing(memory_id)
-        return {"message": "Memory updated successfully!", "id": record.id, **self._ingest.update(record, data)}
+        return self._ingest.update(record, data).api()
 
     def delete(self, memory_id: str) -> dict[str, Any]:
         """Delete one memory (recorded in history); relations that only it supported stop being current."""
@@ -276,21 +279,7 @@ class Memory:
         UPDATE made by ``update`` also says what it did to the graph (``relations``, see ``update``)."""
         scope = make_scope(user_id, agent_id, run_id, required=False)
         events = [e for e in self.store.history(self._memory_id(memory_id)) if scope.contains(e.scope)]
-        return [
-            {
-                "id": e.id,
-                "memory_id": e.memory_id,
-                "event": e.event,
-                "old_memory": e.old_memory,
-                "new_memory": e.new_memory,
-                "actor_id": e.actor_id,
-                "role": e.role,
-                "created_at": e.created_at.isoformat(),
-                **{k: v for k, v in e.scope.as_dict().items() if v},
-                **({"relations": e.relations} if e.relations is not None else {}),
-            }
-            for e in events
-        ]
+        return [HistoryEntry.of(e).api() for e in events]
 
     def reset(self) -> None:
         """Delete every record of every scope in this store."""
@@ -320,8 +309,13 @@ class Memory:
         due = [e for e in self.store.list_episodes(scope)
                if e.status == "failed" or (e.status == "pending" and e.created_at <= cutoff)]  # fmt: skip
         results = [self._ingest.process(e, infer=e.source != "raw", prompt=None) for e in due]
-        still = sum(1 for r in results if r.get("error"))
-        return {"retried": len(due), "succeeded": len(due) - still, "failed": still, "results": results}
+        still = sum(1 for r in results if r.error)
+        return {
+            "retried": len(due),
+            "succeeded": len(due) - still,
+            "failed": still,
+            "results": [r.api() for r in results],
+        }
 
     # -- graph primitives ----------------------------------------------------------------------------------------------
     def add_triples(
@@ -334,11 +328,11 @@ class Memory:
         metadata: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Bulk-load known (source, relation, target) triples: no extraction, one transaction, one episode."""
-        return self._add_triples(triples, make_scope(user_id, agent_id, run_id, required=True), metadata)
+        return self._add_triples(triples, make_scope(user_id, agent_id, run_id, required=True), metadata).api()
 
     def _add_triples(
         self, triples: Iterable[Any], scope: Scope, metadata: Any, origin: Origin | None = None
-    ) -> dict[str, Any]:
+    ) -> AddResult:
         """``add_triples`` in a checked scope; ``origin`` as in ``_add``."""
         meta = normalize_metadata(metadata)
         return self._ingest.add_known(triples_extraction(triples), scope, meta, "triples", origin)
@@ -418,8 +412,9 @@ class Memory:
         """One checked import record (``transfer``) as the ``add``/``add_triples`` call it stands for."""
         where = make_scope(scope.get("user_id"), scope.get("agent_id"), scope.get("run_id"), required=True)
         if "triples" in record:
-            return self._add_triples(record["triples"], where, record.get("metadata"), origin)
-        return self._add(record["messages"], where, record.get("metadata"), record.get("infer", True), None, origin)
+            return self._add_triples(record["triples"], where, record.get("metadata"), origin).api()
+        meta, infer = record.get("metadata"), record.get("infer", True)
+        return self._add(record["messages"], where, meta, infer, None, origin).api()
 
     def cypher(self, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Run a read-only Cypher query on a Cypher backend, for exploring the memory graph in a notebook.
@@ -456,18 +451,7 @@ class Memory:
 
     @staticmethod
     def _delete_event(record: MemoryRecord) -> HistoryEvent:
-        now = utcnow()
-        return HistoryEvent(
-            id=derived_id(record.id, "delete"),
-            memory_id=record.id,
-            event="DELETE",
-            old_memory=record.text,
-            new_memory=None,
-            actor_id=record.actor_id,
-            role=record.role,
-            created_at=now,
-            scope=record.scope,
-        )
+        return HistoryEvent.deleted(derived_id(record.id, "delete"), record, utcnow())
 
 
 def _name(field: str, value: Any) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, timezone
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -133,16 +133,14 @@ class Episode(BaseModel):
         """Known triples as the episode keeps them: one object per triple with ``source``, ``relationship``,
         ``destination``, ``fact`` and, when set, ``source_type``, ``destination_type`` (the entity's type) and
         ``valid_at`` (ISO-8601): the shape ``add_triples`` takes, so replaying it rebuilds the same graph."""
+        from graphmem.results import RelationView  # results build on these models: imported when first used
+
         types = {e.name: e.type for e in extraction.entities}
-        rows: list[dict[str, Any]] = []
-        for r in extraction.relations:
-            row: dict[str, Any] = {"source": r.source, "relationship": r.type, "destination": r.target, "fact": r.fact}
-            for key, name in (("source_type", r.source), ("destination_type", r.target)):
-                if types.get(name, "Entity") != "Entity":
-                    row[key] = types[name]
-            if r.valid_at is not None:
-                row["valid_at"] = r.valid_at.isoformat()
-            rows.append(row)
+        rows = [
+            RelationView.triple(r.source, r.type, r.target, r.fact, types.get(r.source, "Entity"),
+                                types.get(r.target, "Entity"), r.valid_at).api()
+            for r in extraction.relations
+        ]  # fmt: skip
         return Message(role=TRIPLES_ROLE, content=json.dumps(rows, ensure_ascii=False))
 
     def triples(self) -> list[Any] | None:
@@ -165,6 +163,31 @@ class Origin(BaseModel):
 
     episode_id: str | None = None
     created_at: datetime
+
+
+class Dated(Protocol):
+    """What the "believed?" rule reads: memories and relations both carry these four times."""
+
+    created_at: datetime
+    valid_at: datetime | None
+    invalid_at: datetime | None
+    expired_at: datetime | None
+
+
+def believed(record: Dated, as_of: datetime | None = None, now: datetime | None = None) -> bool:
+    """The one "is this record current?" rule in Python (the SQL and Cypher stores render the same rule once each).
+
+    Current (``as_of`` None): not expired, and not invalid by now (an ``invalid_at`` in the future still holds).
+    At ``as_of``: created by then, not yet expired then, valid from then on, and not yet invalid then."""
+    if as_of is None:
+        moment = now or utcnow()
+        return record.expired_at is None and (record.invalid_at is None or record.invalid_at > moment)
+    return (
+        record.created_at <= as_of
+        and (record.expired_at is None or record.expired_at > as_of)
+        and (record.valid_at is None or record.valid_at <= as_of)
+        and (record.invalid_at is None or record.invalid_at > as_of)
+    )
 
 
 class MemoryRecord(BaseModel):
@@ -249,6 +272,9 @@ class RelationRecord(BaseModel):
 
 
 class HistoryEvent(BaseModel):
+    """One change to one memory, as ``history`` lists it. Built by the classmethod of its kind (``added``,
+    ``updated``, ``invalidated``, ``deleted``): each kind says which texts it keeps and whose actor it names, once."""
+
     id: str
     memory_id: str
     event: Literal["ADD", "UPDATE", "DELETE", "INVALIDATE"]
@@ -258,8 +284,42 @@ class HistoryEvent(BaseModel):
     role: str | None = None
     created_at: datetime
     scope: Scope
-    # What an UPDATE did to the graph ({"added", "invalidated", "unlinked"}: relation views); None for other events.
+    # What an UPDATE did to the graph ({"added", "invalidated", "unlinked"}: relation views, as ``RelationChanges``
+    # dumps them); None for other events. Kept as plain JSON data: the stores persist it as it is.
     relations: dict[str, list[dict[str, Any]]] | None = None
+
+    @classmethod
+    def added(cls, event_id: str, memory: MemoryRecord) -> HistoryEvent:
+        """A new memory: its text, who said it, when it was written."""
+        return cls(id=event_id, memory_id=memory.id, event="ADD", new_memory=memory.text, actor_id=memory.actor_id,
+                   role=memory.role, created_at=memory.created_at, scope=memory.scope)  # fmt: skip
+
+    @classmethod
+    def updated(
+        cls, event_id: str, memory: MemoryRecord, text: str, at: datetime, *, actor_id: str | None, role: str | None,
+        relations: dict[str, list[dict[str, Any]]] | None = None,
+    ) -> HistoryEvent:  # fmt: skip
+        """``memory`` rewritten to ``text`` at ``at``, by the message's author (``actor_id``/``role``), and, for
+        ``Memory.update``, what that did to the graph."""
+        return cls(id=event_id, memory_id=memory.id, event="UPDATE", old_memory=memory.text, new_memory=text,
+                   actor_id=actor_id, role=role, created_at=at, scope=memory.scope, relations=relations)  # fmt: skip
+
+    @classmethod
+    def invalidated(cls, event_id: str, memory: MemoryRecord, at: datetime) -> HistoryEvent:
+        """``memory`` no longer believed (contradicted) from ``at``; it keeps its author."""
+        return cls._ended("INVALIDATE", event_id, memory, at)
+
+    @classmethod
+    def deleted(cls, event_id: str, memory: MemoryRecord, at: datetime) -> HistoryEvent:
+        """``memory`` deleted at ``at``; it keeps its author."""
+        return cls._ended("DELETE", event_id, memory, at)
+
+    @classmethod
+    def _ended(
+        cls, kind: Literal["INVALIDATE", "DELETE"], event_id: str, memory: MemoryRecord, at: datetime
+    ) -> HistoryEvent:
+        return cls(id=event_id, memory_id=memory.id, event=kind, old_memory=memory.text, actor_id=memory.actor_id,
+                   role=memory.role, created_at=at, scope=memory.scope)  # fmt: skip
 
 
 # ---- extraction structure: what an extractor (rule-based or LLM) returns for one episode -------------------------

@@ -1,7 +1,9 @@
-"""The JSON Schemas sent to chat models, generated from the pydantic models they are validated with.
+"""The JSON Schemas of what crosses the API: sent to chat models (extraction, reconciliation, rerank) and answered
+by the public methods (``graphmem.results``, which the REST server's OpenAPI reuses), generated from the pydantic
+models they are validated or built with.
 
 ``python -m graphmem.schemas`` rewrites ``schemas/*.schema.json``; a test fails when the checked-in files
-drift from the models, so the schema a reviewer reads is the one the code sends.
+drift from the models, so the schema a reviewer reads is the one the code sends and answers.
 """
 
 from __future__ import annotations
@@ -16,11 +18,18 @@ from pydantic import BaseModel
 from graphmem.ingest.reconcile import Reconciliation
 from graphmem.models import Extraction
 from graphmem.providers.rerank import RerankOrder
+from graphmem.results import AddResult, HistoryEntry, RelationView, SearchResult, UpdateResult
 
 SCHEMAS: dict[str, type[BaseModel]] = {
     "extraction": Extraction,
     "reconciliation": Reconciliation,
     "rerank": RerankOrder,
+    # what the public methods answer: add/add_triples, update, search, history items, graph views' relations
+    "add_result": AddResult,
+    "update_result": UpdateResult,
+    "search_result": SearchResult,
+    "history_entry": HistoryEntry,
+    "relation_view": RelationView,
 }
 
 

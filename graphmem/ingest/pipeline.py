@@ -60,6 +60,15 @@ from graphmem.models import (
 from graphmem.providers.embed import Embedder
 from graphmem.providers.llm import ChatModel, LlmError, Usage
 from graphmem.providers.phrases import PhraseVectors
+from graphmem.results import (
+    AddResult,
+    ImageCount,
+    MemoryEvent,
+    RelationChanges,
+    RelationView,
+    UpdateResult,
+    UsageReport,
+)
 from graphmem.stores.base import Store, WritePlan
 
 log = logging.getLogger(__name__)
@@ -88,7 +97,7 @@ class Ingestor:
         infer: bool,
         prompt: str | None,
         origin: Origin | None = None,
-    ) -> dict[str, Any]:
+    ) -> AddResult:
         """Store the episode, then extract and write it. ``origin`` (``import_``): the exported episode's id and
         time, which the episode and everything written for it take instead of a new id and now."""
         episode_id, now = _identity(origin)
@@ -99,7 +108,7 @@ class Ingestor:
 
     def add_known(
         self, extraction: Extraction, scope: Scope, metadata: dict[str, Any], source: str, origin: Origin | None = None
-    ) -> dict[str, Any]:
+    ) -> AddResult:
         """Write an extraction the caller already has (``add_triples``): no extractor, same plan.
 
         The episode keeps the triples as structured data (``Episode.triples_message``: names, types, facts and
@@ -112,9 +121,7 @@ class Ingestor:
                           metadata=metadata, created_at=now, source=source)  # fmt: skip
         return self.process(episode, infer=False, prompt=None, known=extraction)
 
-    def process(
-        self, episode: Episode, infer: bool, prompt: str | None, known: Extraction | None = None
-    ) -> dict[str, Any]:
+    def process(self, episode: Episode, infer: bool, prompt: str | None, known: Extraction | None = None) -> AddResult:
         """Extract and write a stored episode; safe to call again for the same episode (ids are derived). With
         ``known`` data the episode is not stored yet: the plan's transaction writes it.
 
@@ -140,8 +147,7 @@ class Ingestor:
             log.warning("extraction failed for episode %s: %s", episode.id, exc)
             usage = exc.usage if isinstance(exc, LlmError) else context.usage
             self._mark_failed(episode, "extraction", exc)
-            return {"results": [], "relations": {"added": [], "invalidated": []}, "episode_id": episode.id,
-                    "error": f"extraction failed: {exc}", "usage": _usage(self.extractor.name, usage)}  # fmt: skip
+            return AddResult.failed(episode.id, f"extraction failed: {exc}", UsageReport.of(usage, self.extractor.name))
         stage = _Stage()
         try:
             return self._write(episode, extraction, known, context, infer, stage)
@@ -151,9 +157,8 @@ class Ingestor:
             self._mark_failed(episode, stage.name, exc)
             if stage.name != "embedding":
                 raise  # the store failed: the caller must know (the episode is kept for retry_failed)
-            spent = _usage(self.extractor.name, context.usage)
-            return {"results": [], "relations": {"added": [], "invalidated": []}, "episode_id": episode.id,
-                    "error": f"embedding failed: {exc}", "usage": spent}  # fmt: skip
+            spent = UsageReport.of(context.usage, self.extractor.name)
+            return AddResult.failed(episode.id, f"embedding failed: {exc}", spent)
 
     def _mark_failed(self, episode: Episode, stage: str, exc: Exception) -> None:
         """Record which stage failed and why, so ``retry_failed`` finds the episode. When the store itself is gone
@@ -172,7 +177,7 @@ class Ingestor:
         context: ExtractionContext,
         infer: bool,
         stage: _Stage,
-    ) -> dict[str, Any]:
+    ) -> AddResult:
         """Everything after extraction: read candidates, embed, reconcile, write. ``stage`` names the step under way
         (read, embedding, reconciliation, write) for the failure record."""
         scope, messages, now = episode.scope, episode.messages, episode.created_at
@@ -208,18 +213,16 @@ class Ingestor:
             outcome.plan.episode = episode  # written in the plan's transaction (see add_known)
         stage.name = "write"
         remap = self.store.apply(outcome.plan)
-        result: dict[str, Any] = {
-            "results": _settled(outcome.results, remap),
-            "relations": {"added": outcome.added, "invalidated": outcome.invalidated},
-            "episode_id": episode.id,
-            "usage": _usage(self.extractor.name if infer else "none", context.usage),
-        }
         images = sum(len(m.images) for m in messages)
-        if images:
-            result["images"] = {"kept": images, "read": context.images_read}
-        return result
+        return AddResult.done(
+            _settled(outcome.results, remap),
+            RelationChanges(added=outcome.added, invalidated=outcome.invalidated),
+            episode.id,
+            UsageReport.of(context.usage, self.extractor.name if infer else "none"),
+            ImageCount(kept=images, read=context.images_read) if images else None,
+        )
 
-    def update(self, record: MemoryRecord, text: str) -> dict[str, Any]:
+    def update(self, record: MemoryRecord, text: str) -> UpdateResult:
         """``Memory.update``: the memory's text is replaced and the graph follows it, in one transaction.
 
         The new text is extracted and reconciled as in ``add`` (the same speaker for "I", exclusive types replacing
@@ -277,18 +280,14 @@ class Ingestor:
                                  if e not in mentioned]  # fmt: skip
         changed = {"text": text, "hash": fact.hash, "updated_at": now, "embedding": vectors.get(text)}
         plan.memory_updates.append(record.model_copy(update=changed))
-        graph = {"added": outcome.added, "invalidated": outcome.invalidated, "unlinked": [_view(r) for r in unlinked]}
-        plan.history.append(
-            HistoryEvent(id=update_id, memory_id=record.id, event="UPDATE", old_memory=record.text, new_memory=text,
-                         actor_id=record.actor_id, role=record.role, created_at=now, scope=scope, relations=graph)
-        )  # fmt: skip
+        graph = RelationChanges(added=outcome.added, invalidated=outcome.invalidated,
+                                unlinked=[RelationView.of(r) for r in unlinked])  # fmt: skip
+        plan.history.append(HistoryEvent.updated(update_id, record, text, now, actor_id=record.actor_id,
+                                                 role=record.role, relations=graph.api()))  # fmt: skip
         self.store.apply(plan)
-        others = [r for r in outcome.results if r["event"] == "INVALIDATE"]  # memories this one contradicted
-        return {
-            "results": [{"id": record.id, "memory": text, "event": "UPDATE", "previous_memory": record.text}, *others],
-            "relations": graph,
-            "usage": _usage(self.extractor.name if infer else "none", context.usage),
-        }
+        others = [r for r in outcome.results if r.event == "INVALIDATE"]  # memories this one contradicted
+        usage = UsageReport.of(context.usage, self.extractor.name if infer else "none")
+        return UpdateResult.of(record.id, [MemoryEvent.updated(record, text), *others], graph, usage)
 
     def _extracted(self, record: MemoryRecord) -> bool:
         """Whether a memory came through the extractor, i.e. not only from episodes stored verbatim (infer=False)."""
@@ -494,11 +493,11 @@ class _Stage:
     name: str = "read"
 
 
-def _settled(results: list[dict[str, Any]], remap: dict[str, str]) -> list[dict[str, Any]]:
+def _settled(results: list[MemoryEvent], remap: dict[str, str]) -> list[MemoryEvent]:
     """Results as written: a memory another writer added first (the store remapped it) is that writer's, not new."""
     if not remap:
         return results
-    return [r | {"id": remap[r["id"]], "event": "NONE"} if r["event"] == "ADD" and r["id"] in remap else r
+    return [r.model_copy(update={"id": remap[r.id], "event": "NONE"}) if r.event == "ADD" and r.id in remap else r
             for r in results]  # fmt: skip
 
 
@@ -508,15 +507,6 @@ def _identity(origin: Origin | None) -> tuple[str, datetime]:
     if origin is None:
         return str(uuid.uuid4()), utcnow()
     return origin.episode_id or str(uuid.uuid4()), origin.created_at
-
-
-def _usage(extractor: str, usage: Usage) -> dict[str, Any]:
-    return {"extractor": extractor, "llm_calls": usage.calls, "prompt_tokens": usage.prompt_tokens,
-            "completion_tokens": usage.completion_tokens, "tokens": usage.tokens}  # fmt: skip
-
-
-def _view(r: RelationRecord) -> dict[str, Any]:
-    return {"source": r.source, "relationship": r.type, "destination": r.target, "fact": r.fact}
 
 
 def _withdraw(

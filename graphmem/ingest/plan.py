@@ -27,6 +27,7 @@ from graphmem.models import (
     normalize_name,
     normalize_relation_type,
 )
+from graphmem.results import MemoryEvent, RelationView
 from graphmem.stores.base import Invalidation, RelationUpdate, WritePlan
 from graphmem.vocab import type_phrase
 
@@ -267,9 +268,9 @@ class Outcome:
     """The plan, plus what ``add`` reports: per-memory events and the relations added and invalidated."""
 
     plan: WritePlan
-    results: list[dict[str, Any]]
-    added: list[dict[str, Any]]
-    invalidated: list[dict[str, Any]]
+    results: list[MemoryEvent]
+    added: list[RelationView]
+    invalidated: list[RelationView]
 
 
 def build_plan(
@@ -287,7 +288,7 @@ def build_plan(
     changes = changes or Changes()
     categories, metadata = split_categories(metadata)
     plan = WritePlan(episode_id=episode.id)
-    results: list[dict[str, Any]] = []
+    results: list[MemoryEvent] = []
     memory_of_fact: dict[str, str] = {}
     for i, f in enumerate(d.facts):
         if f.hash in changes.fact_updates:
@@ -306,57 +307,36 @@ def build_plan(
                 )
             )
             plan.history.append(
-                HistoryEvent(
-                    id=derived_id(episode.id, "history", target.id),
-                    memory_id=target.id,
-                    event="UPDATE",
-                    old_memory=target.text,
-                    new_memory=text,
-                    actor_id=actor_of(f.message),
-                    role=f.message.role if f.message else None,
-                    created_at=now,
-                    scope=target.scope,
-                )
-            )
-            results.append({"id": target.id, "memory": text, "event": "UPDATE", "previous_memory": target.text})
+                HistoryEvent.updated(derived_id(episode.id, "history", target.id), target, text, now,
+                                     actor_id=actor_of(f.message), role=f.message.role if f.message else None)
+            )  # fmt: skip
+            results.append(MemoryEvent.updated(target, text))
             continue
         dup = duplicates.get(f.hash)
         if dup is not None:
             memory_of_fact[f.hash] = dup.id
             plan.memory_episode_links.append((dup.id, episode.id))
-            results.append({"id": dup.id, "memory": dup.text, "event": "NONE"})
+            results.append(MemoryEvent(id=dup.id, memory=dup.text, event="NONE"))
             continue
         memory_id = derived_id(episode.id, "memory", str(i), f.hash)
         memory_of_fact[f.hash] = memory_id
         actor, role = actor_of(f.message), (f.message.role if f.message else None)
-        plan.memories.append(
-            MemoryRecord(
-                id=memory_id,
-                text=f.text,
-                hash=f.hash,
-                scope=episode.scope,
-                metadata=dict(metadata),
-                categories=merge_categories(categories, f.categories),  # the caller's first
-                actor_id=actor,
-                role=role,
-                created_at=now,
-                episode_ids=[episode.id],
-                embedding=vectors.get(f.text),
-            )
+        memory = MemoryRecord(
+            id=memory_id,
+            text=f.text,
+            hash=f.hash,
+            scope=episode.scope,
+            metadata=dict(metadata),
+            categories=merge_categories(categories, f.categories),  # the caller's first
+            actor_id=actor,
+            role=role,
+            created_at=now,
+            episode_ids=[episode.id],
+            embedding=vectors.get(f.text),
         )
-        plan.history.append(
-            HistoryEvent(
-                id=derived_id(episode.id, "history", memory_id),
-                memory_id=memory_id,
-                event="ADD",
-                new_memory=f.text,
-                actor_id=actor,
-                role=role,
-                created_at=now,
-                scope=episode.scope,
-            )
-        )
-        results.append({"id": memory_id, "memory": f.text, "event": "ADD", **({"actor_id": actor} if actor else {})})
+        plan.memories.append(memory)
+        plan.history.append(HistoryEvent.added(derived_id(episode.id, "history", memory_id), memory))
+        results.append(MemoryEvent.added(memory))
     for entity in resolved.new:
         record = EntityRecord(
             id=resolved.ids[entity.normalized],
@@ -374,32 +354,13 @@ def build_plan(
         plan.mentions.extend((memory_of_fact[f.hash], resolved.ids[key]) for key in f.entities)
     for target, invalid_at in changes.memory_invalidations:
         plan.memory_invalidations.append(Invalidation(id=target.id, invalid_at=invalid_at, expired_at=now))
-        plan.history.append(
-            HistoryEvent(
-                id=derived_id(episode.id, "history", target.id),
-                memory_id=target.id,
-                event="INVALIDATE",
-                old_memory=target.text,
-                actor_id=target.actor_id,
-                role=target.role,
-                created_at=now,
-                scope=target.scope,
-            )
-        )
-        results.append({"id": target.id, "memory": target.text, "event": "INVALIDATE"})
-    invalidated: list[dict[str, Any]] = []
+        plan.history.append(HistoryEvent.invalidated(derived_id(episode.id, "history", target.id), target, now))
+        results.append(MemoryEvent(id=target.id, memory=target.text, event="INVALIDATE"))
+    invalidated: list[RelationView] = []
     for relation, invalid_at in changes.relation_invalidations:
         plan.relation_invalidations.append(Invalidation(id=relation.id, invalid_at=invalid_at, expired_at=now))
-        invalidated.append(
-            {
-                "source": relation.source,
-                "relationship": relation.type,
-                "destination": relation.target,
-                "fact": relation.fact,
-                "invalid_at": invalid_at.isoformat(),
-            }
-        )
-    added: list[dict[str, Any]] = []
+        invalidated.append(RelationView.invalidated(relation, invalid_at))
+    added: list[RelationView] = []
     unsupported = Provenance(episode_ids=[episode.id])  # relations no memory supports (known triples) share one
     for index, (r, key) in enumerate(zip(d.relations, relation_keys(d, resolved), strict=True)):
         if index in changes.skip_relations:
@@ -440,7 +401,7 @@ def build_plan(
         # stores then convert once per distinct vector rather than once per relation.
         relation.embedding = vectors.get(r.embed_text)
         plan.relations.append(relation)
-        added.append({"source": source_name, "relationship": r.type, "destination": target_name, "fact": r.fact})
+        added.append(RelationView.named(source_name, r.type, target_name, r.fact))
     plan.mentions = list(dict.fromkeys(plan.mentions))
     return Outcome(plan, results, added, invalidated)
 

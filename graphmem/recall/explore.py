@@ -6,11 +6,12 @@ validity times and the episodes it came from, with a short excerpt of each episo
 
 from __future__ import annotations
 
-from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from graphmem.errors import NotFoundError
 from graphmem.models import EntityRecord, Episode, RelationRecord, Scope, normalize_name
+from graphmem.recall.walk import walk
+from graphmem.results import RelationView
 from graphmem.stores.base import Store
 
 if TYPE_CHECKING:  # networkx is imported where a graph is built: `import graphmem` and the CLI stay quick
@@ -28,39 +29,18 @@ def _entities(store: Store, scope: Scope, name: str) -> list[EntityRecord]:
 
 
 def relation_view(r: RelationRecord, hops: int | None = None) -> dict[str, Any]:
-    view: dict[str, Any] = {
-        "id": r.id,
-        "source": r.source,
-        "relationship": r.type,
-        "destination": r.target,
-        "fact": r.fact,
-        "valid_at": r.valid_at.isoformat() if r.valid_at else None,
-        "invalid_at": r.invalid_at.isoformat() if r.invalid_at else None,
-        "created_at": r.created_at.isoformat(),
-        "provenance": r.provenance.model_dump(),
-    }
-    if hops is not None:
-        view["hops"] = hops
-    return view
+    """A stored relation as ``neighbors``/``paths``/``to_networkx`` show it: ``RelationView.stored``, dumped here
+    because these views are extended as dicts (a path hop gains its ``episodes``)."""
+    return RelationView.stored(r, hops).api()
 
 
 def neighbors(store: Store, scope: Scope, entity: str, hops: int, limit: int) -> dict[str, Any]:
     start = _entities(store, scope, entity)
-    seen = {e.id for e in start}
-    frontier = list(seen)
     out: dict[str, dict[str, Any]] = {}
-    for hop in range(1, hops + 1):
-        if not frontier:
-            break
-        following: list[str] = []
-        for edge in store.edges(scope, frontier, _PATH_FANOUT):
+    for step in walk(store, scope, [e.id for e in start], hops, _PATH_FANOUT):
+        for edge in step.edges:
             if edge.id not in out:
-                out[edge.id] = relation_view(edge, hop)
-            for end in (edge.source_id, edge.target_id):
-                if end not in seen:
-                    seen.add(end)
-                    following.append(end)
-        frontier = following
+                out[edge.id] = relation_view(edge, step.depth)
     ranked = sorted(out.values(), key=lambda v: (v["hops"], v["source"], v["relationship"], v["destination"]))
     return {"entity": start[0].name, "relations": ranked[:limit]}
 
@@ -73,20 +53,10 @@ def paths(store: Store, scope: Scope, source: str, target: str, max_hops: int, l
     goals = {e.id for e in _entities(store, scope, target)}
     graph = nx.MultiGraph()
     relations: dict[str, RelationRecord] = {}
-    depth = {node: 0 for node in starts}
-    queue = deque(starts)
-    while queue:
-        batch = [queue.popleft() for _ in range(len(queue))]
-        batch = [n for n in batch if depth[n] < max_hops]
-        if not batch:
-            continue
-        for edge in store.edges(scope, batch, _PATH_FANOUT):
+    for step in walk(store, scope, starts, max_hops, _PATH_FANOUT):
+        for edge in step.edges:
             relations[edge.id] = edge
             graph.add_edge(edge.source_id, edge.target_id, key=edge.id)
-            for end in (edge.source_id, edge.target_id):
-                if end not in depth:
-                    depth[end] = min(depth[n] for n in batch) + 1
-                    queue.append(end)
     found: list[list[str]] = []
     for start in starts:
         for goal in goals:

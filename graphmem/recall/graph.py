@@ -19,17 +19,17 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import numpy as np
 import numpy.typing as npt
 
 from graphmem.config import SearchConfig
-from graphmem.models import RelationRecord, Scope, normalize_name
+from graphmem.models import RelationRecord, normalize_name
 from graphmem.providers.phrases import PhraseVectors
-from graphmem.recall.terms import mentions_self, query_terms, words
+from graphmem.recall.query import SearchQuery
+from graphmem.recall.walk import walk
 from graphmem.stores.base import Store
-from graphmem.vocab import type_phrase
+from graphmem.vocab import type_phrase, words
 
 _MIN_STEM = 4  # letters two word forms must share at the start to count as one stem
 _PARTIAL_LINK = 0.6  # strength of an entity only some of whose name words are in the query
@@ -43,14 +43,15 @@ class Linked:
     covered: set[str] = field(default_factory=set)  # query words inside the names matched in full
 
 
-def link(store: Store, scope: Scope, query: str, vector: npt.NDArray[np.float32], cfg: SearchConfig) -> Linked:
+def link(store: Store, q: SearchQuery, cfg: SearchConfig) -> Linked:
     """Seeds for the walk, by name (whole names first: a name inside a longer matched name is not a seed), by
-    name-embedding similarity, and the user's own entity for first-person queries."""
+    name-embedding similarity, and the user's own entity for first-person queries. Three store calls (a name
+    search, the entities it found, a name-vector search), a fourth for a first-person query."""
     linked = Linked()
-    query_words = words(query)
+    query_words = q.words
     full: list[tuple[str, str, tuple[int, int]]] = []  # entity id, the name found, its span in the query words
     partial: list[tuple[str, float, set[str]]] = []
-    for entity in store.get_entities([h[0] for h in store.text_search("entity", scope, query_terms(query), 25)]):
+    for entity in store.get_entities([h[0] for h in store.text_search("entity", q.scope, list(q.terms), 25)]):
         spans = [(name, s) for name in [entity.name, *entity.aliases] for s in _spans(words(name), query_words)]
         if spans:
             name, span = max(spans, key=lambda found: found[1][1] - found[1][0])
@@ -65,7 +66,7 @@ def link(store: Store, scope: Scope, query: str, vector: npt.NDArray[np.float32]
         inside_longer = any(s <= start and end <= e and (e - s) > (end - start) for _, _, (s, e) in full)
         if inside_longer:
             continue
-        if name in query:
+        if name in q.text:
             linked.seeds[entity_id] = 1.0
             if end - start > 1 or not name.islower():  # a lone lower-case word ("director") is still a word too
                 linked.covered.update(query_words[start:end])
@@ -78,20 +79,13 @@ def link(store: Store, scope: Scope, query: str, vector: npt.NDArray[np.float32]
             _offer(linked.seeds, entity_id, fuzzy * strength)
     if not named:  # no name in full: "GraphConf" names GraphConf 2025 and says who, not what, as a whole name would
         linked.covered.update(w for _, _, shared in partial for w in shared)
-    for entity_id, similarity in store.vector_search("entity", scope, vector, 10):
+    for entity_id, similarity in store.vector_search("entity", q.scope, q.vector, 10):
         if similarity >= cfg.entity_link_similarity:
             _offer(linked.seeds, entity_id, fuzzy * similarity)
-    if scope.user_id and mentions_self(query):
-        for entity in store.entities_named(scope, [normalize_name(scope.user_id)]):
+    if q.scope.user_id and q.mentions_self:
+        for entity in store.entities_named(q.scope, [normalize_name(q.scope.user_id)]):
             _offer(linked.seeds, entity.id, 1.0)
     return linked
-
-
-def link_entities(
-    store: Store, scope: Scope, query: str, vector: npt.NDArray[np.float32], cfg: SearchConfig
-) -> dict[str, float]:
-    """Seeds for the walk: entity id -> strength in (0, 1]."""
-    return link(store, scope, query, vector, cfg).seeds
 
 
 def _offer(seeds: dict[str, float], entity_id: str, strength: float) -> None:
@@ -109,11 +103,9 @@ def _spans(name: Sequence[str], text: Sequence[str]) -> list[tuple[int, int]]:
 class Relevance:
     """Per-search matcher: query words against relation types, and the query against relation facts."""
 
-    def __init__(
-        self, store: Store, vector: npt.NDArray[np.float32], query_words: Sequence[str], phrases: PhraseVectors
-    ) -> None:
+    def __init__(self, store: Store, q: SearchQuery, query_words: Sequence[str], phrases: PhraseVectors) -> None:
         self.store = store
-        self.vector = vector
+        self.vector = q.vector
         self.phrases = phrases
         self.query_words = list(query_words)
         self.words = phrases.matrix(self.query_words)
@@ -174,18 +166,15 @@ class Reached:
     relation: RelationRecord
     score: float
     hops: int
+    fact: float | None = None  # cosine of the relation's fact with the query (None: it has no embedding)
 
 
 def expand(
-    store: Store,
-    scope: Scope,
-    seeds: dict[str, float],
-    relevance: Relevance,
-    cfg: SearchConfig,
-    as_of: datetime | None = None,
+    store: Store, q: SearchQuery, seeds: dict[str, float], relevance: Relevance, cfg: SearchConfig
 ) -> list[Reached]:
     """Walk both directions, ``cfg.max_hops`` deep, ``cfg.fanout`` edges per entity and ``cfg.beam`` entities per
-    hop, then score every relation met by the path that reached it (best first).
+    hop, then score every relation met by the path that reached it (best first). Two store calls per hop: the
+    edges (``walk``) and their facts' cosines with the query.
 
     Coverage is measured against every relation type the walk met, which is known only at the end; during the walk
     paths are ranked (for the beam) by their words' plain mean match instead.
@@ -195,10 +184,9 @@ def expand(
     best = dict(seeds)  # entity -> best walk score of a path reaching it (a seed: its strength)
     frontier = {entity: (strength, nothing) for entity, strength in seeds.items()}
     facts: dict[str, float] = {}
-    for hop in range(1, cfg.max_hops + 1):
-        if not frontier:
-            break
-        edges = sorted(store.edges(scope, list(frontier), cfg.fanout, as_of), key=relation_order)  # ties: stable
+    for step in walk(store, q.scope, frontier, cfg.max_hops, cfg.fanout, q.as_of):
+        hop = step.depth
+        edges = sorted(step.edges, key=relation_order)  # ties: stable
         facts.update(relevance.facts(edges))
         types = relevance.type_match(edges)
         decay = cfg.hop_decay ** (hop - 1)
@@ -211,18 +199,20 @@ def expand(
                     continue
                 strength, covered = state
                 cover = np.maximum(covered, types[edge.type])
-                walk = strength * max(float(cover.mean()) if cover.size else 0.0, facts.get(edge.id, 0.0)) * decay
-                if edge.id not in met or walk > met[edge.id][0]:
-                    met[edge.id] = (walk, edge, strength, cover, hop)
-                if walk > best.get(there, 0.0):
-                    best[there] = walk
-                    following[there] = (walk, name, strength, cover)
+                path = strength * max(float(cover.mean()) if cover.size else 0.0, facts.get(edge.id, 0.0)) * decay
+                if edge.id not in met or path > met[edge.id][0]:
+                    met[edge.id] = (path, edge, strength, cover, hop)
+                if path > best.get(there, 0.0):
+                    best[there] = path
+                    following[there] = (path, name, strength, cover)
         ranked = sorted(following.items(), key=lambda kv: (-kv[1][0], kv[1][1], kv[0]))[: cfg.beam]
         frontier = {entity: (strength, cover) for entity, (_, _, strength, cover) in ranked}
+        step.follow(frontier)
     reached = []
     for _, edge, strength, cover, hop in met.values():
         fit = max(relevance.explained(cover), facts.get(edge.id, 0.0), 0.0)
-        reached.append(Reached(edge, strength * fit**cfg.relevance_power * cfg.hop_decay ** (hop - 1), hop))
+        score = strength * fit**cfg.relevance_power * cfg.hop_decay ** (hop - 1)
+        reached.append(Reached(edge, score, hop, facts.get(edge.id)))
     return sorted(reached, key=lambda r: (-r.score, r.hops, relation_order(r.relation)))
 
 
@@ -233,7 +223,7 @@ def relation_order(r: RelationRecord) -> tuple[str, str, str, str, str]:
 
 
 def memory_scores(
-    store: Store, scope: Scope, seeds: dict[str, float], reached: list[Reached], limit: int
+    store: Store, q: SearchQuery, seeds: dict[str, float], reached: list[Reached], limit: int
 ) -> dict[str, float]:
     """Memories the walk points at: those cited by reached relations, then (at most ``limit``) those that mention a
     seed entity. The caller ranks them (ties in a stable order: see ``recall.search``)."""
@@ -241,6 +231,6 @@ def memory_scores(
     for r in reached:
         for memory_id in r.relation.provenance.memory_ids:
             scores[memory_id] = max(scores.get(memory_id, 0.0), r.score)
-    for memory_id, entity_id in store.memories_mentioning(scope, list(seeds), limit):
+    for memory_id, entity_id in store.memories_mentioning(q.scope, list(seeds), limit):
         scores[memory_id] = max(scores.get(memory_id, 0.0), 0.5 * seeds[entity_id])
     return scores

@@ -12,32 +12,33 @@ because of it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
 
 from graphmem.config import SearchConfig
-from graphmem.models import Scope
 from graphmem.providers.llm import ChatModel, LlmError, Usage
 from graphmem.providers.rerank import CrossEncoder, llm_order
-from graphmem.recall.graph import link_entities
+from graphmem.recall.graph import Linked, link
+from graphmem.recall.query import SearchQuery
+from graphmem.recall.walk import walk
+from graphmem.results import MemoryHit, RerankInfo
 from graphmem.stores.base import Store, Vector
 
 
 @dataclass(frozen=True)
 class RerankInput:
-    """What a reranker may read: the request, the store (scoped reads only) and the fused candidates."""
+    """What a reranker may read: the query, the store (scoped reads only), the fused candidates, and what the search
+    already read for them, so a reranker asks the store again only for what it lacks."""
 
     store: Store
-    scope: Scope
-    query: str
-    vector: Vector
+    query: SearchQuery
     search: SearchConfig
-    as_of: datetime | None
-    candidates: list[dict[str, Any]]  # search results, fused order: "id", "memory", "score" (0..1), ...
+    candidates: list[MemoryHit]  # search results, fused order (``score`` 0..1)
+    embeddings: Mapping[str, Vector] = field(default_factory=dict)  # memory id -> its stored embedding
+    linked: Linked | None = None  # the graph lane's seeds, when that lane ran
 
 
 @dataclass
@@ -54,25 +55,20 @@ class Reranker(Protocol):
     def rank(self, given: RerankInput) -> Ranking: ...
 
 
-def rerank(reranker: Reranker, given: RerankInput, limit: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def rerank(reranker: Reranker, given: RerankInput, limit: int) -> tuple[list[MemoryHit], RerankInfo]:
     """The reranked results (cut to ``limit``, each with ``rerank_score``) and what the step did."""
     ranking = reranker.rank(given) if given.candidates else Ranking([])
     if ranking.error is not None:
-        results = [{**c, "rerank_score": None} for c in given.candidates[:limit]]
+        results = [c.reranked(None) for c in given.candidates[:limit]]
     else:
-        by_id = {c["id"]: c for c in given.candidates}
-        results = [{**by_id[i], "rerank_score": round(s, 6)} for i, s in ranking.scores[:limit]]
-    info: dict[str, Any] = {"reranker": reranker.name, "candidates": len(given.candidates), "error": ranking.error}
-    if ranking.usage is not None:
-        u = ranking.usage
-        info["usage"] = {"llm_calls": u.calls, "prompt_tokens": u.prompt_tokens,
-                         "completion_tokens": u.completion_tokens, "tokens": u.tokens}  # fmt: skip
-    return results, info
+        by_id = {c.id: c for c in given.candidates}
+        results = [by_id[i].reranked(s) for i, s in ranking.scores[:limit]]
+    return results, RerankInfo.of(reranker.name, len(given.candidates), ranking.error, ranking.usage)
 
 
-def _relevance(candidates: Sequence[dict[str, Any]]) -> Vector:
+def _relevance(candidates: Sequence[MemoryHit]) -> Vector:
     """Fused scores scaled so the best candidate is 1 (fused scores are only comparable within one search)."""
-    scores = np.array([float(c["score"]) for c in candidates], dtype=np.float32)
+    scores = np.array([c.score for c in candidates], dtype=np.float32)
     top = float(scores.max()) if len(scores) else 0.0
     return scores / top if top > 0 else np.ones_like(scores)
 
@@ -114,12 +110,15 @@ class Mmr:
         self.pool_factor = pool_factor
 
     def rank(self, given: RerankInput) -> Ranking:
-        ids = [c["id"] for c in given.candidates]
-        embedded = {m.id: m.embedding for m in given.store.get_memories(ids, with_embeddings=True)}
-        vectors = np.zeros((len(ids), len(given.vector)), dtype=np.float32)
+        ids = [c.id for c in given.candidates]
+        embedded: dict[str, Any] = {i: given.embeddings[i] for i in ids if i in given.embeddings}
+        missing = [i for i in ids if i not in embedded]
+        if missing:  # search hands over the embeddings it read: no store call then
+            embedded.update({m.id: m.embedding for m in given.store.get_memories(missing, with_embeddings=True)})
+        vectors = np.zeros((len(ids), len(given.query.vector)), dtype=np.float32)
         for row, memory_id in enumerate(ids):
             embedding = embedded.get(memory_id)
-            if embedding:
+            if embedding is not None and len(embedding):
                 v = np.asarray(embedding, dtype=np.float32)
                 vectors[row] = v / max(float(np.linalg.norm(v)), 1e-12)
         picked = mmr_order(_relevance(given.candidates), vectors, self.lambda_mult)
@@ -130,7 +129,8 @@ class Mmr:
 class GraphDistance:
     """Memories about entities near the query's entities move up: proximity is the linked entity's strength over
     ``1 + hops`` (1 for a memory mentioning a linked entity itself, 0 beyond ``max_hops``), blended with the fused
-    score by ``weight``."""
+    score by ``weight``. Store calls: one per hop and one for the candidates' mentions, plus linking (three or
+    four) when the search's graph lane did not run."""
 
     def __init__(self, weight: float, max_hops: int, fanout: int, pool_factor: int) -> None:
         self.name = "graph_distance"
@@ -141,24 +141,25 @@ class GraphDistance:
 
     def proximity(self, given: RerankInput) -> dict[str, float]:
         """Entity id -> best strength / (1 + hops) over the entities the query links to."""
-        seeds = link_entities(given.store, given.scope, given.query, given.vector, given.search)
+        q = given.query
+        seeds = given.linked.seeds if given.linked is not None else link(given.store, q, given.search).seeds
         best = dict(seeds)
         frontier = dict(seeds)  # entity -> strength of the seed it was reached from
-        for hop in range(1, self.max_hops + 1):
-            if not frontier:
-                break
+        for step in walk(given.store, q.scope, frontier, self.max_hops, self.fanout, q.as_of):
+            hop = step.depth
             following: dict[str, float] = {}
-            for edge in given.store.edges(given.scope, list(frontier), self.fanout, given.as_of):
+            for edge in step.edges:
                 for here, there in ((edge.source_id, edge.target_id), (edge.target_id, edge.source_id)):
                     strength = frontier.get(here)
                     if strength is not None and strength / (1 + hop) > best.get(there, 0.0):
                         best[there] = strength / (1 + hop)
                         following[there] = max(following.get(there, 0.0), strength)
             frontier = following
+            step.follow(following)
         return best
 
     def rank(self, given: RerankInput) -> Ranking:
-        ids = [c["id"] for c in given.candidates]
+        ids = [c.id for c in given.candidates]
         near = self.proximity(given)
         mentions = given.store.mentions(ids) if near else {}
         relevance = _relevance(given.candidates)
@@ -181,11 +182,11 @@ class LlmReranker:
         self.pool_factor = pool_factor
 
     def rank(self, given: RerankInput) -> Ranking:
-        ids = [c["id"] for c in given.candidates]
+        ids = [c.id for c in given.candidates]
         if len(ids) < 2:  # nothing to order: no call
             return Ranking([(i, 1.0) for i in ids])
         try:
-            order, usage = llm_order(self.chat, given.query, [c["memory"] for c in given.candidates], self.max_chars)
+            order, usage = llm_order(self.chat, given.query.text, [c.memory for c in given.candidates], self.max_chars)
         except LlmError as exc:
             return Ranking([], error=f"llm reranker failed, fused order kept: {exc}", usage=exc.usage)
         if not order:
@@ -204,6 +205,6 @@ class CrossEncoderReranker:
         self.pool_factor = pool_factor
 
     def rank(self, given: RerankInput) -> Ranking:
-        ids = [c["id"] for c in given.candidates]
-        scores = self.encoder.score(given.query, [c["memory"] for c in given.candidates])
+        ids = [c.id for c in given.candidates]
+        scores = self.encoder.score(given.query.text, [c.memory for c in given.candidates])
         return Ranking(_by_score(ids, scores.tolist()))

@@ -1,4 +1,21 @@
-"""The read path of ``search`` (DESIGN §4): lanes within scope, weighted RRF, filters, threshold, rerank."""
+"""The read path of ``search`` (DESIGN §4): lanes within scope, weighted RRF, filters, threshold, rerank.
+
+Round trips. The query is read once (``recall.query``: one tokenization, one embedding call), and one search makes
+a fixed number of sequential store calls, whatever it finds:
+- 1 for the candidates' records, read with their embeddings: cosines to the query (the ``similarity`` of each
+  result, the threshold) are computed here, and a reranker reuses the embeddings;
+- 2 for the relations beside the results: the facts that read like the query, then the records of those the walk
+  did not reach (skipped when it reached them all);
+- per lane that runs (weight above 0): vector 1, BM25 1, graph 4 + 2 per hop (linking: a name search, the
+  entities it found, a name-vector search; the walk: the edges and their facts' cosines per hop, at most
+  ``max_hops``; the memories that mention the linked entities), plus 1 when the query speaks in the first person
+  (the user's own entity);
+- filters: 1 more (the memories that pass, selected by the store); the vector lane then ranks exactly those;
+- a reranker: ``mmr``, ``llm`` and ``cross_encoder`` none; ``graph_distance`` 1 + 1 per hop (it reuses the graph
+  lane's linked entities, or links them itself, 3 more, when that lane did not run).
+So the default recipe makes at most 9 + 2 x max_hops calls (13 at the default 2 hops), ``keyword`` and
+``semantic`` 4 (tests/contract/test_search_round_trips.py counts them).
+"""
 
 from __future__ import annotations
 
@@ -11,14 +28,15 @@ import numpy as np
 
 from graphmem.config import SearchConfig
 from graphmem.filters import Filter
-from graphmem.models import MemoryRecord, RelationRecord, Scope
+from graphmem.models import MemoryRecord, RelationRecord, Scope, believed
 from graphmem.providers.embed import Embedder
 from graphmem.providers.phrases import PhraseVectors
 from graphmem.recall.fuse import normalized, rrf
 from graphmem.recall.graph import Linked, Reached, Relevance, expand, link, memory_scores, relation_order
+from graphmem.recall.query import SearchQuery, make_query
 from graphmem.recall.rerank import Reranker, RerankInput, rerank
-from graphmem.recall.terms import asked_words, query_terms
-from graphmem.stores.base import Store
+from graphmem.results import MemoryHit, RelationView, RerankInfo, SearchResult
+from graphmem.stores.base import Store, Vector
 
 
 @dataclass
@@ -38,16 +56,14 @@ def search(
     req: SearchRequest,
     reranker: Reranker | None = None,
     phrases: PhraseVectors | None = None,
-) -> dict[str, Any]:
+) -> SearchResult:
     """Fused results in scope; with a ``reranker``, the best ``limit * reranker.pool_factor`` reordered by it.
 
     Every ranking orders equal scores by a stable key (the memory's text, then its creation time), never by the
     random ids alone: two stores given the same adds answer with the same scores in the same order.
     """
     phrases = phrases or PhraseVectors(embedder)
-    terms = query_terms(req.query)
-    asks = asked_words(req.query)
-    vector = phrases.with_query(req.query, [*terms, *asks])  # the walk matches ``asks`` against relation types
+    q = make_query(req.query, req.scope, req.as_of, phrases)
     pool = max(cfg.min_pool, req.limit * cfg.pool_factor)
     allowed = _allowed(store, req) if req.filters is not None else None
     weights = cfg.weights.model_dump()
@@ -55,52 +71,49 @@ def search(
     hits: dict[str, list[tuple[str, float]]] = {}  # lane -> (memory id, the lane's own score)
     # A lane whose weight is 0 is not run (no store call): it could add nothing to the fused scores.
     if weights["vector"] > 0 and allowed is not None:
-        exact = store.similarity("memory", list(allowed), vector)
+        exact = store.similarity("memory", list(allowed), q.vector)
         hits["vector"] = sorted(exact.items(), key=lambda kv: (-kv[1], kv[0]))[:pool]
     elif weights["vector"] > 0:
-        hits["vector"] = store.vector_search("memory", req.scope, vector, pool, req.as_of)
+        hits["vector"] = store.vector_search("memory", q.scope, q.vector, pool, q.as_of)
     wide = pool if allowed is None else pool * 4  # room for the lanes' hits that the filters drop
     if weights["bm25"] > 0:
-        hits["bm25"] = store.text_search("memory", req.scope, terms, wide, req.as_of)
+        hits["bm25"] = store.text_search("memory", q.scope, list(q.terms), wide, q.as_of)
     reached: list[Reached] = []  # also the relations the answer reports; none when the walk does not run
+    linked: Linked | None = None  # the graph lane's seeds, handed on to a reranker that walks too
     if weights["graph"] > 0:
-        linked = link(store, req.scope, req.query, vector, cfg) if cfg.max_hops >= 0 else Linked()
-        seeds = linked.seeds
-        if seeds:
-            asked = [w for w in asks if w not in linked.covered]  # the names say who, not what
-            relevance = Relevance(store, vector, asked, phrases)
-            reached = expand(store, req.scope, seeds, relevance, cfg, req.as_of)
-        hits["graph"] = list(memory_scores(store, req.scope, seeds, reached, wide).items())
+        linked = link(store, q, cfg)
+        if linked.seeds:
+            asked = [w for w in q.asks if w not in linked.covered]  # the names say who, not what
+            reached = expand(store, q, linked.seeds, Relevance(store, q, asked, phrases), cfg)
+        hits["graph"] = list(memory_scores(store, q, linked.seeds, reached, wide).items())
     if allowed is not None:
         hits = {lane: [h for h in found if h[0] in allowed] for lane, found in hits.items()}
 
-    records = {m.id: m for m in store.get_memories(list({i for found in hits.values() for i, _ in found}))}
+    candidates, facts = _relation_candidates(store, q, reached, cfg)
+    evidence = _read_evidence(store, req, q.vector, hits, candidates, allowed)
+    records, similarity = evidence.records, evidence.similarity
     order = _memory_order(records)
     lanes = {lane: _ranked(found, order, wide) for lane, found in hits.items()}
     fused = rrf(lanes, weights, cfg.rrf_k, order)
-    similarity = store.similarity("memory", list(records), vector)
-    results: list[dict[str, Any]] = []
+    results: list[MemoryHit] = []
     keep = req.limit if reranker is None else req.limit * reranker.pool_factor
     for item in fused:
         record = records.get(item.id)
-        if record is None or not _believed(record, req.as_of):
+        if record is None or not believed(record, req.as_of):
             continue
         sim = similarity.get(item.id, 0.0)
         if req.threshold is not None and sim < req.threshold:
             continue
-        result = record.to_api()
-        result["score"] = round(normalized(item.score, weights, cfg.rrf_k), 6)
-        result["similarity"] = round(sim, 6)
-        result["lanes"] = sorted(item.ranks, key=lambda lane: item.ranks[lane])
-        results.append(result)
+        found_by = sorted(item.ranks, key=lambda lane: item.ranks[lane])
+        results.append(MemoryHit.of(record, normalized(item.score, weights, cfg.rrf_k), sim, found_by))
         if len(results) == keep:
             break
-    relations = _relations(store, req, vector, reached, cfg, allowed)
-    out: dict[str, Any] = {"results": results, "relations": relations}
+    relations = _relations(req, cfg, candidates, facts, evidence)
+    info: RerankInfo | None = None
     if reranker is not None:
-        given = RerankInput(store, req.scope, req.query, vector, cfg, req.as_of, results)
-        out["results"], out["rerank"] = rerank(reranker, given, req.limit)
-    return out
+        given = RerankInput(store, q, cfg, results, evidence.embeddings, linked)
+        results, info = rerank(reranker, given, req.limit)
+    return SearchResult.of(results, relations, info)
 
 
 def _memory_order(records: dict[str, MemoryRecord]) -> Callable[[str], tuple[Any, ...]]:
@@ -125,83 +138,100 @@ def _allowed(store: Store, req: SearchRequest) -> set[str]:
     return {
         m.id
         for m in store.list_memories(req.scope, include_expired=include_expired, filters=req.filters)
-        if _believed(m, req.as_of)
+        if believed(m, req.as_of)
     }
 
 
-def _believed(m: MemoryRecord, as_of: datetime | None) -> bool:
-    if as_of is None:
-        return m.expired_at is None
-    return (
-        m.created_at <= as_of
-        and (m.expired_at is None or m.expired_at > as_of)
-        and (m.valid_at is None or m.valid_at <= as_of)
-        and (m.invalid_at is None or m.invalid_at > as_of)
-    )
+Found = tuple[RelationRecord, float, int | None]  # a relation for the answer, its score, its hops (None: by fact)
 
 
-def _relations(
-    store: Store,
-    req: SearchRequest,
-    vector: np.ndarray[Any, Any],
-    reached: list[Reached],
-    cfg: SearchConfig,
-    allowed: set[str] | None,
-) -> list[dict[str, Any]]:
-    """Relations for the answer: those the walk reached, plus facts that read like the query, best first; under
-    filters or a threshold only those a memory that passes them supports (see ``_supported``)."""
+def _relation_candidates(
+    store: Store, q: SearchQuery, reached: list[Reached], cfg: SearchConfig
+) -> tuple[list[Found], dict[str, float]]:
+    """Relations the answer may report: those the walk reached, plus facts that read like the query (two store
+    calls, the second skipped when the walk reached them all); and each one's fact cosine with the query, known
+    from the walk or the fact search, which a threshold tests a bulk-loaded triple by."""
     scored: dict[str, tuple[float, int | None]] = {r.relation.id: (r.score, r.hops) for r in reached}
     by_id = {r.relation.id: r.relation for r in reached}
-    for relation_id, sim in store.vector_search("relation", req.scope, vector, cfg.relation_limit, req.as_of):
+    facts = {r.relation.id: r.fact for r in reached if r.fact is not None}
+    for relation_id, sim in store.vector_search("relation", q.scope, q.vector, cfg.relation_limit, q.as_of):
         half = 0.5 * sim  # a fact that merely reads like the query ranks below one the walk reached
         if relation_id not in scored and sim >= cfg.entity_link_similarity:
             scored[relation_id] = (half, None)
+            facts[relation_id] = sim
     missing = [i for i in scored if i not in by_id]
-    by_id.update({r.id: r for r in store.get_relations(missing)})
-    found = [(by_id[i], score, hops) for i, (score, hops) in scored.items() if i in by_id]
+    if missing:
+        by_id.update({r.id: r for r in store.get_relations(missing)})
+    return [(by_id[i], score, hops) for i, (score, hops) in scored.items() if i in by_id], facts
+
+
+@dataclass
+class _Evidence:
+    """The memories one search read (its candidates, and under filters or a threshold the memories its relations
+    cite), their cosines with the query, their embeddings, and under filters the ids that pass."""
+
+    records: dict[str, MemoryRecord]
+    similarity: dict[str, float]
+    embeddings: dict[str, Vector]
+    allowed: set[str] | None
+
+
+def _read_evidence(
+    store: Store,
+    req: SearchRequest,
+    vector: Vector,
+    hits: dict[str, list[tuple[str, float]]],
+    candidates: list[Found],
+    allowed: set[str] | None,
+) -> _Evidence:
+    """One store call: the records with their embeddings, whose cosines with the query are computed here."""
+    wanted = [i for found in hits.values() for i, _ in found]
+    if req.filters is not None or req.threshold is not None:  # the relations' evidence (``_supported``)
+        cited = (m for r, _, _ in candidates for m in r.provenance.memory_ids)
+        wanted += [m for m in cited if allowed is None or m in allowed]
+    records = {m.id: m for m in store.get_memories(list(dict.fromkeys(wanted)), with_embeddings=True)}
+    embeddings = {i: np.asarray(m.embedding, dtype=np.float32) for i, m in records.items() if m.embedding}
+    return _Evidence(records, _cosines(embeddings, vector), embeddings, allowed)
+
+
+def _cosines(embeddings: dict[str, Vector], vector: Vector) -> dict[str, float]:
+    """Cosine of the query with each embedding: what ``store.similarity`` answers, without the round trip."""
+    if not embeddings:
+        return {}
+    rows = np.stack(list(embeddings.values()))
+    norms = np.maximum(np.linalg.norm(rows, axis=1), 1e-12) * max(float(np.linalg.norm(vector)), 1e-12)
+    values = (rows @ np.asarray(vector, dtype=np.float32)) / norms
+    return {i: float(v) for i, v in zip(embeddings, values, strict=True)}
+
+
+def _relations(
+    req: SearchRequest, cfg: SearchConfig, found: list[Found], facts: dict[str, float], evidence: _Evidence
+) -> list[RelationView]:
+    """Relations for the answer, best first; under filters or a threshold only those a memory that passes them
+    supports (see ``_supported``)."""
     if req.filters is not None or req.threshold is not None:
-        supported = _supported(store, req, vector, allowed, [r for r, _, _ in found])
+        supported = _supported(req, evidence, facts, [r for r, _, _ in found])
         found = [f for f in found if f[0].id in supported]
     found.sort(key=lambda f: (-f[1], relation_order(f[0])))
-    out = []
-    for r, score, hops in found[: cfg.relation_limit]:
-        out.append(
-            {
-                "source": r.source,
-                "relationship": r.type,
-                "destination": r.target,
-                "fact": r.fact,
-                "score": round(score, 6),
-                "hops": hops,
-                "valid_at": r.valid_at.isoformat() if r.valid_at else None,
-                "invalid_at": r.invalid_at.isoformat() if r.invalid_at else None,
-                "provenance": r.provenance.model_dump(),
-            }
-        )
-    return out
+    return [RelationView.found(r, score, hops) for r, score, hops in found[: cfg.relation_limit]]
 
 
 def _supported(
-    store: Store,
-    req: SearchRequest,
-    vector: np.ndarray[Any, Any],
-    allowed: set[str] | None,
-    relations: list[RelationRecord],
+    req: SearchRequest, evidence: _Evidence, facts: dict[str, float], relations: list[RelationRecord]
 ) -> set[str]:
     """Ids of the relations that some memory passing the filters and the threshold asserts (provenance), believed
     at ``as_of``: filters and threshold select the evidence, so a relation is shown only beside evidence that
     passes. A relation no memory asserts (bulk-loaded triples) has no evidence for filters to pass; for a threshold
     alone its own fact is its evidence and must read as close to the query."""
     cited = {m for r in relations for m in r.provenance.memory_ids}
-    passing = {m.id for m in store.get_memories(list(cited)) if _believed(m, req.as_of)}
-    if allowed is not None:
-        passing &= allowed
+    records = evidence.records
+    passing = {m for m in cited if m in records and believed(records[m], req.as_of)}
+    if evidence.allowed is not None:
+        passing &= evidence.allowed
     if req.threshold is not None:
-        similar = store.similarity("memory", list(passing), vector)
-        passing = {m for m in passing if similar.get(m, -1.0) >= req.threshold}
+        passing = {m for m in passing if evidence.similarity.get(m, -1.0) >= req.threshold}
     out = {r.id for r in relations if passing.intersection(r.provenance.memory_ids)}
     bare = [r.id for r in relations if not r.provenance.memory_ids]
     if req.filters is None and req.threshold is not None and bare:
-        facts = store.similarity("relation", bare, vector)
         out.update(i for i in bare if facts.get(i, -1.0) >= req.threshold)
     return out

@@ -3,7 +3,7 @@ to the user's entity."""
 
 from __future__ import annotations
 
-from graphmem.vocab import WORD
+from graphmem.vocab import words
 
 _FIRST_PERSON = {"i", "me", "my", "mine", "myself", "i'm", "i've", "i'd", "i'll"}
 
@@ -148,15 +148,13 @@ STOPWORDS = frozenset(
 )
 
 
-def words(text: str) -> list[str]:
-    """Lower-cased words; a possessive "'s" is dropped so "Bob's" matches "Bob"."""
-    out = (w.strip("'-").casefold() for w in WORD.findall(text))
-    return [w.removesuffix("'s") for w in out if w]
-
-
 def query_terms(text: str) -> list[str]:
     """Distinct content words of a query, in order; all words if every one is a stopword."""
-    all_words = words(text)
+    return terms_of(words(text))
+
+
+def terms_of(all_words: list[str]) -> list[str]:
+    """``query_terms`` of an already tokenized query (``words``): a search tokenizes its query once."""
     content = [w for w in all_words if w not in STOPWORDS]
     return list(dict.fromkeys(content or all_words))
 
@@ -165,10 +163,19 @@ def asked_words(text: str) -> list[str]:
     """What a query asks of the relations it reaches, for matching relation types: its content words and what its
     question words ask for. Unlike ``query_terms`` there is no stopword fallback: "What do you know about me?"
     asks about its entity and nothing narrower, so every relation of that entity answers it."""
-    all_words = words(text)
+    return asks_of(words(text))
+
+
+def asks_of(all_words: list[str]) -> list[str]:
+    """``asked_words`` of an already tokenized query."""
     content = [w for w in all_words if w not in STOPWORDS]
     return list(dict.fromkeys([*content, *(_ASKS_FOR[w] for w in all_words if w in _ASKS_FOR)]))
 
 
 def mentions_self(text: str) -> bool:
-    return any(w in _FIRST_PERSON for w in words(text))
+    return first_person(words(text))
+
+
+def first_person(all_words: list[str]) -> bool:
+    """Whether a tokenized query speaks in the first person ("me", "my", "I'm"): "me" is the user's entity."""
+    return any(w in _FIRST_PERSON for w in all_words)

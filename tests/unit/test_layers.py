@@ -22,6 +22,7 @@ TOP_LEVEL = {
     "models": "base",
     "vocab": "base",
     "filters": "base",
+    "results": "base",
     "config": "base",
     "assemble": "assembly",
     "__init__": "facade",

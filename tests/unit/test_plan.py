@@ -125,13 +125,13 @@ def test_plan_links_duplicates_reuses_relations_and_cites_supporting_memories() 
         now=NOW,
     )
     plan, results, added = outcome.plan, outcome.results, outcome.added
-    assert [r["event"] for r in results] == ["ADD", "NONE"]
-    assert results[0]["actor_id"] == "sam" and results[1]["id"] == "m-old"
+    assert [r.event for r in results] == ["ADD", "NONE"]
+    assert results[0].actor_id == "sam" and results[1].id == "m-old"
     [new_memory] = plan.memories
     assert new_memory.embedding == [1.0] and new_memory.metadata == {"k": 1} and new_memory.actor_id == "sam"
     assert plan.memory_episode_links == [("m-old", "ep2")]
     assert [u.relation_id for u in plan.relation_updates] == ["r-old"]
     assert plan.relation_updates[0].memory_ids == [new_memory.id]
-    assert [(a["source"], a["relationship"], a["destination"]) for a in added] == [("Sam", "KNOWS", "Robert")]
+    assert [(a.source, a.relationship, a.destination) for a in added] == [("Sam", "KNOWS", "Robert")]
     assert [h.event for h in plan.history] == ["ADD"]
     assert (new_memory.id, resolved.ids["acme"]) in plan.mentions
