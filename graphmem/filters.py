@@ -39,13 +39,13 @@ Evaluation semantics (decided here, the same on every backend):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
 from graphmem.errors import ValidationError
-from graphmem.models import as_utc, parse_datetime
+from graphmem.models import MemoryRecord, as_utc, parse_datetime
 
 __all__ = [
     "BUILTIN_FIELDS",
@@ -57,6 +57,7 @@ __all__ = [
     "Filter",
     "Fragment",
     "compile_filters",
+    "finish",
     "matches",
     "translate",
 ]
@@ -264,6 +265,20 @@ def matches(f: Filter | None, record: Mapping[str, Any]) -> bool:
         return not matches(f.children[0], record)
     assert f.condition is not None
     return _evaluate(f.condition, record)
+
+
+def finish(records: Iterable[MemoryRecord], f: Filter | None, limit: int | None) -> Iterator[MemoryRecord]:
+    """The records ``f`` keeps, at most ``limit``: how a store finishes a selection its query could only narrow to
+    a superset (or could not filter at all), with the reference matcher deciding each record."""
+    left = limit
+    for record in records:
+        if left is not None and left <= 0:
+            return
+        if f is not None and not matches(f, record.to_api()):
+            continue
+        yield record
+        if left is not None:
+            left -= 1
 
 
 def _resolve(cond: Condition, record: Mapping[str, Any]) -> Any:

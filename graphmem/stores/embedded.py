@@ -21,7 +21,7 @@ from typing import Any, Literal
 import numpy as np
 
 from graphmem.errors import StoreConflict, StoreError, StoreUnavailable
-from graphmem.filters import Filter, matches
+from graphmem.filters import Filter, finish
 from graphmem.models import (
     EntityRecord,
     Episode,
@@ -563,21 +563,14 @@ class EmbeddedStore:
             sql, args = f"{sql} LIMIT ?", [*args, limit]
         conn = self._conn()
         cursor = conn.execute(sql, args)
-        left = limit
-        while left is None or left > 0:
-            chunk = cursor.fetchmany(_CHUNK)
-            if not chunk:
-                return
+        # A candidate of the superset that the reference matcher rejects is dropped (only when the SQL is wider).
+        return finish(self._memory_rows(conn, cursor), None if bounds is None or bounds.exact else filters, limit)
+
+    def _memory_rows(self, conn: sqlite3.Connection, cursor: sqlite3.Cursor) -> Iterator[MemoryRecord]:
+        """Records of a memories query, read a chunk at a time (episode links fetched per chunk)."""
+        while chunk := cursor.fetchmany(_CHUNK):
             links = self._episode_links(conn, [r["id"] for r in chunk])
-            for row in chunk:
-                record = _memory(row, links.get(row["id"], []), False)
-                if bounds is not None and not bounds.exact and not matches(filters, record.to_api()):
-                    continue  # a candidate of the superset that the reference matcher rejects
-                yield record
-                if left is not None:
-                    left -= 1
-                    if left == 0:
-                        return
+            yield from (_memory(row, links.get(row["id"], []), False) for row in chunk)
 
     def find_memories_by_hash(self, scope: Scope, hashes: Sequence[str]) -> dict[str, MemoryRecord]:
         if not hashes:

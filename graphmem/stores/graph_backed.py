@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Literal
 
-from graphmem.filters import Filter, matches
+from graphmem.filters import Filter, finish
 from graphmem.models import EntityRecord, Episode, HistoryEvent, MemoryRecord, RelationRecord, Scope, normalize_name
 from graphmem.stores.base import GraphStore, Hit, Store, TextSearch, Vector, VectorKind, VectorSearch, WritePlan
 from graphmem.stores.inprocess_text import InProcessText
@@ -85,15 +85,7 @@ class GraphBacked:
         limit: int | None = None,
     ) -> Iterator[MemoryRecord]:
         """The scope's memories through the reference matcher: reads the whole scope when filtered."""
-        left = limit
-        for record in self.graph.select("memory", scope, include_expired):
-            if left is not None and left <= 0:
-                return
-            if filters is not None and not matches(filters, record.to_api()):
-                continue
-            yield record
-            if left is not None:
-                left -= 1
+        return finish(self.graph.select("memory", scope, include_expired), filters, limit)
 
     def get_entities(self, ids: Sequence[str]) -> list[EntityRecord]:
         return self.graph.get("entity", ids)

@@ -40,7 +40,7 @@ from neo4j.exceptions import (
 )
 
 from graphmem.errors import StoreConflict, StoreError, StoreUnavailable
-from graphmem.filters import TRUE, Bounds, Filter, matches
+from graphmem.filters import TRUE, Bounds, Filter, finish
 from graphmem.models import EntityRecord, Episode, HistoryEvent, MemoryRecord, RelationRecord, Scope, utcnow
 from graphmem.stores.base import Hit, Vector, VectorKind, WritePlan
 from graphmem.stores.cypher import results as q
@@ -313,16 +313,9 @@ class CypherStore:
             name = q.MEMORY_SELECT.name
             text = self._q(name).replace("__FILTER__", bounds.wider.text)  # fixed fragments, values as parameters
             rows = cast(list[q.MemoryResult], self._read_text(name, text, {**params, **values, "limit": pushed}))
-        left = limit
-        for r in rows:
-            record = memory_from(r["memory"], r["episode_ids"], None)
-            if filters is not None and not matches(filters, record.to_api()):
-                continue  # a candidate of the superset the reference matcher rejects (never when exact)
-            yield record
-            if left is not None:
-                left -= 1
-                if left == 0:
-                    return
+        records = (memory_from(r["memory"], r["episode_ids"], None) for r in rows)
+        # A candidate of the superset the reference matcher rejects is dropped (never one when the filter is exact).
+        return finish(records, filters, limit)
 
     def find_memories_by_hash(self, scope: Scope, hashes: Sequence[str]) -> dict[str, MemoryRecord]:
         if not hashes:
