@@ -10,7 +10,7 @@ The REST server's OpenAPI reuses these models, so every field says what it means
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Annotated, Any, Literal, Protocol
 
@@ -136,6 +136,11 @@ class MemoryEvent(ApiModel):
     )
     previous_memory: str | None = Field(default=None, description="UPDATE: the text it replaced")
     actor_id: str | None = Field(default=None, description="ADD: who said it, when the message named someone")
+    metadata: dict[str, Any] | None = Field(
+        default=None, description="NONE: present when the add brought metadata the memory lacked or held otherwise; "
+        "the memory's metadata now (the add's keys merged in, new values win)"
+    )  # fmt: skip
+    previous_metadata: dict[str, Any] | None = Field(default=None, description="With metadata: what it was before")
 
     @classmethod
     def added(cls, memory: MemoryRecord) -> MemoryEvent:
@@ -144,6 +149,12 @@ class MemoryEvent(ApiModel):
         if memory.actor_id:
             event.actor_id = memory.actor_id
         return event
+
+    @classmethod
+    def restated(cls, memory: MemoryRecord, metadata: dict[str, Any]) -> MemoryEvent:
+        """``memory`` said again (NONE) with new metadata, merged in: ``metadata`` is what it holds now."""
+        return cls(id=memory.id, memory=memory.text, event="NONE", metadata=metadata,
+                   previous_metadata=dict(memory.metadata))  # fmt: skip
 
     @classmethod
     def updated(cls, memory: MemoryRecord, text: str) -> MemoryEvent:
@@ -187,6 +198,20 @@ class ImageCount(ApiModel):
     read: int = Field(description="Of those, how many the extractor read")
 
 
+class DroppedItem(ApiModel):
+    """An item of an ``add``/``add_triples`` that was not stored, and why (issue 11: nothing is left out silently).
+
+    From a model's reply: a fact, entity or relation of the wrong shape, a name of punctuation only or longer than
+    ``limits.max_name_chars``, a relation type that is no edge type, a relation from an entity to itself, or the
+    part of a list past ``limits.max_extracted``. From a caller's triples: a triple whose names or types cannot be
+    stored (the others are)."""
+
+    kind: Literal["fact", "entity", "relation", "triple"] = Field(description="What was left out")
+    index: int | None = Field(description="Its position in the reply's list, or in the triples given")
+    item: Any = Field(description="The item as given (long texts cut, lone surrogates shown as U+FFFD)")
+    reason: str = Field(description="Why it was left out")
+
+
 class AddResult(ApiModel):
     """What ``add``/``add_triples`` answer (and ``retry_failed`` per episode)."""
 
@@ -196,15 +221,20 @@ class AddResult(ApiModel):
     error: str | None = Field(default=None, description="Why processing failed (the episode waits for retry_failed)")
     usage: UsageReport = Field(description="Model calls made and the tokens they cost")
     images: ImageCount | None = Field(default=None, description="Present when the messages held images")
+    dropped: list[DroppedItem] | None = Field(
+        default=None, description="Present when items of the model's reply or of the triples were not stored: why"
+    )
 
     @classmethod
     def done(
         cls, results: Sequence[MemoryEvent], changes: RelationChanges, episode_id: str, usage: UsageReport,
-        images: ImageCount | None = None,
+        images: ImageCount | None = None, dropped: Sequence[Mapping[str, Any]] = (),
     ) -> AddResult:  # fmt: skip
         out = cls(results=list(results), relations=changes, episode_id=episode_id, usage=usage)
         if images is not None:
             out.images = images
+        if dropped:
+            out.dropped = [DroppedItem.model_validate(d) for d in dropped]
         return out
 
     @classmethod

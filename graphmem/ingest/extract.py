@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,7 +16,9 @@ class ExtractionContext(BaseModel):
 
     ``speaker`` is the name first-person words ("I", "me", "my") resolve to for user messages when the message
     itself names nobody; ``reference_time`` anchors relative dates; ``prompt`` steers an LLM extractor. A model-
-    backed extractor adds what its calls cost to ``usage`` and sets ``images_read`` when it looked at images.
+    backed extractor adds what its calls cost to ``usage`` and sets ``images_read`` when it looked at images; it
+    takes at most ``max_items`` facts, entities and relations (each) from its reply, and lists what it left out of
+    the reply in ``dropped`` (``ingest.clean.dropped`` entries, which ``add`` reports).
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -26,6 +28,8 @@ class ExtractionContext(BaseModel):
     prompt: str | None = None
     usage: Usage = Field(default_factory=Usage)
     images_read: bool = False
+    max_items: int | None = None
+    dropped: list[dict[str, Any]] = Field(default_factory=list)
 
 
 @runtime_checkable

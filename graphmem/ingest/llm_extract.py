@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from graphmem.ingest import prompts
+from graphmem.ingest.clean import capped, shown
 from graphmem.ingest.extract import ExtractionContext
 from graphmem.models import Extraction, Message, utcnow
 from graphmem.providers.llm import ChatModel
@@ -30,6 +31,10 @@ class LlmExtractor:
                                              "extraction")  # fmt: skip
         context.usage += usage
         context.images_read = self.chat.vision and any(m.images for m in messages)
+        context.dropped.extend({**d, "item": shown(d["item"])} for d in result.dropped)  # of the wrong shape
+        if context.max_items is not None:
+            result, cut = capped(result, context.max_items)
+            context.dropped.extend(cut)
         return result
 
 

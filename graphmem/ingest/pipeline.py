@@ -16,9 +16,10 @@ from typing import Any, Literal
 
 import numpy as np
 
-from graphmem.config import ReconcileConfig
+from graphmem.config import LimitsConfig, ReconcileConfig
 from graphmem.errors import ExtractionError
 from graphmem.ingest import prompts
+from graphmem.ingest.clean import settle
 from graphmem.ingest.extract import ExtractionContext, Extractor
 from graphmem.ingest.plan import (
     Changes,
@@ -31,6 +32,7 @@ from graphmem.ingest.plan import (
     draft,
     relation_keys,
     resolve_entities,
+    restated,
     text_hash,
     texts_to_embed,
 )
@@ -84,6 +86,7 @@ class Ingestor:
     chat: ChatModel | None = None  # the reconciliation model; None: deterministic decisions only
     settings: ReconcileConfig = field(default_factory=ReconcileConfig)
     phrases: PhraseVectors | None = None  # short texts embedded once across calls (Memory shares it with search)
+    limits: LimitsConfig = field(default_factory=LimitsConfig)  # names, types and items taken from a model reply
     _vectors: PhraseVectors = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -135,12 +138,15 @@ class Ingestor:
         write transaction. ``tests/contract/test_batched_add.py`` counts them."""
         scope, messages, now = episode.scope, episode.messages, episode.created_at
         speaker = self._speaker(scope) if known is None else "User"  # known data: no extractor to tell who "I" is
-        context = ExtractionContext(speaker=speaker, reference_time=now, prompt=prompt)
+        context = ExtractionContext(speaker=speaker, reference_time=now, prompt=prompt,
+                                    max_items=self.limits.max_extracted)  # fmt: skip
         try:
             if known is not None:
                 extraction = known
-            elif infer:
-                extraction = self.extractor.extract(messages, context)
+                context.dropped.extend(known.dropped)  # triples that could not be stored (ingest.triples)
+            elif infer:  # model output is data: what cannot be stored is left out and reported, never raised
+                extraction, left_out = settle(self.extractor.extract(messages, context), self.limits)
+                context.dropped.extend(left_out)
             else:
                 extraction = _verbatim(messages)
         except Exception as exc:  # an extractor failure must never lose the episode or crash the caller's add
@@ -189,7 +195,8 @@ class Ingestor:
         resolved = resolve_entities(d, episode.id, self.store.find_entities(scope, _lookup_keys(d)))
         new_hashes = {f.hash for f in d.facts} - set(duplicates)
         stage.name = "embedding"
-        vectors = self._embed(texts_to_embed(d, resolved, new_hashes))
+        again = [m.text for m in restated(duplicates, episode.metadata)]  # their metadata changes: rewritten rows
+        vectors = self._embed(texts_to_embed(d, resolved, new_hashes) + again)
         stage.name = "read"
         question = Question()
         asking = known is None and self.chat is not None  # a model to ask, about extracted (not known) data
@@ -220,6 +227,7 @@ class Ingestor:
             episode.id,
             UsageReport.of(context.usage, self.extractor.name if infer else "none"),
             ImageCount(kept=images, read=context.images_read) if images else None,
+            context.dropped,
         )
 
     def update(self, record: MemoryRecord, text: str) -> UpdateResult:
@@ -237,10 +245,11 @@ class Ingestor:
         now, scope = utcnow(), record.scope
         update_id = derived_id(record.id, "update", now.isoformat())  # the history event's id; seeds the plan's ids
         message = Message(role=record.role or "user", content=text, actor_id=record.actor_id)
-        context = ExtractionContext(speaker=self._speaker(scope), reference_time=now)
+        context = ExtractionContext(speaker=self._speaker(scope), reference_time=now,
+                                    max_items=self.limits.max_extracted)  # fmt: skip
         infer = self._extracted(record)
         try:
-            extraction = self.extractor.extract([message], context) if infer else Extraction()
+            extraction = settle(self.extractor.extract([message], context), self.limits)[0] if infer else Extraction()
         except Exception as exc:
             raise ExtractionError(f"memory {record.id!r} was not updated (nothing changed): extraction failed: "
                                   f"{type(exc).__name__}: {exc}") from exc  # fmt: skip

@@ -245,6 +245,14 @@ class Embeddings:
         return self.by_text.get(text)
 
 
+def restated(duplicates: dict[str, MemoryRecord], metadata: dict[str, Any]) -> list[MemoryRecord]:
+    """Stored memories an add says again with metadata they lack or hold otherwise: ``build_plan`` merges the new
+    metadata into them (new keys win), so re-adding a text with new metadata is never silently ignored. The update
+    rewrites the memory's row, vector included: their texts are embedded with the add's others (the same vector)."""
+    _, fresh = split_categories(metadata)
+    return [m for m in duplicates.values() if {**m.metadata, **fresh} != m.metadata]
+
+
 def texts_to_embed(d: Draft, resolved: Resolved, new_fact_hashes: set[str]) -> list[str]:
     """Every distinct text the add may write an embedding for, so they are embedded once, in one batch."""
     texts = [f.text for f in d.facts if f.hash in new_fact_hashes]
@@ -316,7 +324,13 @@ def build_plan(
         if dup is not None:
             memory_of_fact[f.hash] = dup.id
             plan.memory_episode_links.append((dup.id, episode.id))
-            results.append(MemoryEvent(id=dup.id, memory=dup.text, event="NONE"))
+            merged = {**dup.metadata, **metadata}
+            vector = vectors.get(dup.text)  # embedded only for a restated memory (``restated``): stored unchanged
+            if merged != dup.metadata and vector is not None:
+                plan.memory_updates.append(dup.model_copy(update={"metadata": merged, "embedding": vector}))
+                results.append(MemoryEvent.restated(dup, merged))
+            else:
+                results.append(MemoryEvent(id=dup.id, memory=dup.text, event="NONE"))
             continue
         memory_id = derived_id(episode.id, "memory", str(i), f.hash)
         memory_of_fact[f.hash] = memory_id

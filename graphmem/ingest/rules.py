@@ -186,30 +186,85 @@ class _Collector:
             self._facts.setdefault(text.casefold(), (text, message_index))
 
     def build(self, speaker: str | None) -> Extraction:
-        """Each fact lists the entities its text names, in order of appearance.
-
-        A proper name hides the shorter names inside it ("Acme Corp" is not also "Acme"); a descriptive name does
-        not ("contract between Acme Corp and Globex" still mentions both companies).
-        """
+        """Each fact lists the entities its text names, in order of appearance (``_NameIndex``)."""
         names = sorted((entity.name for entity in self._entities.values()), key=len, reverse=True)
-        blocking = {name: is_name(name) for name in names}
-        # Names match as written; common nouns ("basketball") also when a sentence capitalizes them.
-        flags = {name: re.IGNORECASE if name[:1].islower() else 0 for name in names}
-        patterns = [(name, re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", flags[name])) for name in names]
-        facts: list[ExtractedFact] = []
-        for text, message_index in self._facts.values():
-            taken: list[tuple[int, int]] = []
-            found: dict[str, int] = {}
-            for name, pattern in patterns:
-                for match in pattern.finditer(text):
-                    if all(match.end() <= start or match.start() >= end for start, end in taken):
-                        found.setdefault(name, match.start())
-                        if blocking[name]:
-                            taken.append(match.span())
-            ordered = sorted(found, key=lambda name: found[name])
-            facts.append(ExtractedFact(text=text, entities=ordered, message_index=message_index))
+        index = _NameIndex(names)
+        facts = [ExtractedFact(text=text, entities=index.mentions(text), message_index=message_index)
+                 for text, message_index in self._facts.values()]  # fmt: skip
         entities = list(self._entities.values())
         return Extraction(facts=facts, entities=entities, relations=list(self._relations), speaker=speaker)
+
+
+_WORD_RUN_RE = re.compile(r"\w+")
+_WORD_CHAR_RE = re.compile(r"\w")
+
+
+class _NameIndex:
+    """Which entity names a fact's text mentions, in work linear in the text (issue 11).
+
+    Testing every name against every fact made a long message quadratic (a 50 KB one took 100 s). Here each name is
+    filed under its first word and its length, and a fact's words are looked up once each: at a word, each length
+    filed under it is one slice and one dict look-up, however many names share the word. A name matches as whole
+    words, as written, or in any case when it starts lower-case (common nouns: "basketball" also when a sentence
+    capitalizes it). Longer names are taken first, and a proper name hides the shorter names inside it ("Acme Corp"
+    is not also "Acme"); a descriptive name does not ("contract between Acme Corp and Globex" names both companies).
+    """
+
+    def __init__(self, names: list[str]) -> None:
+        self.rank = {name: i for i, name in enumerate(names)}  # longest first: the order names claim text in
+        self.blocking = {name: is_name(name) for name in names}
+        # first word run (lower-cased for names matched in any case) -> (where that run starts in the name, the
+        # name's length) -> the name as it reads there (lower-cased likewise) -> the names reading so
+        self.exact: dict[str, dict[tuple[int, int], dict[str, list[str]]]] = {}
+        self.folded: dict[str, dict[tuple[int, int], dict[str, list[str]]]] = {}
+        self.wordless: list[str] = []  # no word character (a speaker label such as "!!!"): a scan each, rare
+        for name in names:
+            run = _WORD_RUN_RE.search(name)
+            if run is None:
+                self.wordless.append(name)
+                continue
+            fold = name[:1].islower()
+            table = (self.folded if fold else self.exact).setdefault(run.group().lower() if fold else run.group(), {})
+            reads = name.lower() if fold else name
+            table.setdefault((run.start(), len(name)), {}).setdefault(reads, []).append(name)
+
+    def mentions(self, text: str) -> list[str]:
+        """The names ``text`` mentions, in order of first appearance."""
+        starts: dict[str, list[int]] = {}
+        for run in _WORD_RUN_RE.finditer(text):
+            word = run.group()
+            for table, fold in ((self.exact.get(word), False), (self.folded.get(word.lower()), True)):
+                for (offset, length), by_text in (table or {}).items():
+                    start = run.start() - offset
+                    written = text[start : start + length] if start >= 0 else ""
+                    for name in by_text.get(written.lower() if fold else written, ()):
+                        if _whole_words(text, start, start + length):
+                            starts.setdefault(name, []).append(start)
+        for name in self.wordless:
+            hits = [m.start() for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", text)]
+            if hits:
+                starts[name] = hits
+        taken = bytearray(len(text))  # characters a proper name already claimed
+        found: dict[str, int] = {}
+        for name in sorted(starts, key=self.rank.__getitem__):
+            after = 0  # matches of one name do not overlap each other (as a regex scan finds them)
+            for start in sorted(set(starts[name])):
+                end = start + len(name)
+                if start < after:
+                    continue
+                after = end
+                if taken.find(1, start, end) == -1:
+                    found.setdefault(name, start)
+                    if self.blocking[name]:
+                        taken[start:end] = b"\x01" * (end - start)
+        return sorted(found, key=found.__getitem__)
+
+
+def _whole_words(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is not part of a longer word run on either side."""
+    return not (start and _WORD_CHAR_RE.match(text, start - 1)) and not (
+        end < len(text) and _WORD_CHAR_RE.match(text, end)
+    )
 
 
 @dataclass(frozen=True)
