@@ -261,10 +261,10 @@ def list_(store: str | None, config: str | None, as_json: bool, limit: int, filt
 @click.argument("memory_id")
 @memory_options
 @handle_errors
-def get(memory_id: str, store: str | None, config: str | None, as_json: bool, **_: Any) -> None:
-    """Show one memory."""
+def get(memory_id: str, store: str | None, config: str | None, as_json: bool, **scope: Any) -> None:
+    """Show one memory (with --user/--agent/--run: only if it is in that scope)."""
     with _open(store, config, must_exist=True) as memory:
-        found = memory.get(memory_id)
+        found = memory.get(memory_id, **scope_of(scope))
         if found is None:
             raise click.ClickException(f"memory {memory_id!r} not found")
         _emit(found, as_json, lambda m: click.echo(json.dumps(m, indent=2, ensure_ascii=False)))
@@ -274,10 +274,10 @@ def get(memory_id: str, store: str | None, config: str | None, as_json: bool, **
 @click.argument("memory_id")
 @memory_options
 @handle_errors
-def history(memory_id: str, store: str | None, config: str | None, as_json: bool, **_: Any) -> None:
-    """Show the ADD/UPDATE/DELETE events of a memory."""
+def history(memory_id: str, store: str | None, config: str | None, as_json: bool, **scope: Any) -> None:
+    """Show the ADD/UPDATE/DELETE events of a memory (with --user/--agent/--run: only if it was in that scope)."""
     with _open(store, config, must_exist=True) as memory:
-        events = memory.history(memory_id)
+        events = memory.history(memory_id, **scope_of(scope))
         if not events:  # every memory ever added has its ADD event, deleted ones included
             raise NotFoundError("memory", memory_id)
 
@@ -297,13 +297,14 @@ def history(memory_id: str, store: str | None, config: str | None, as_json: bool
 def delete(
     memory_id: str | None, store: str | None, config: str | None, as_json: bool, delete_all: bool, **scope: Any
 ) -> None:
-    """Delete one memory, or with --all everything in a scope."""
+    """Delete one memory (with --user/--agent/--run: only if it is in that scope), or with --all everything in a
+    scope."""
     where = scope_of(scope, required=delete_all)
     with _open(store, config, must_exist=True) as memory:
         if delete_all:
             result = memory.delete_all(**where)
         elif memory_id:
-            result = memory.delete(memory_id)
+            result = memory.delete(memory_id, **where)
         else:
             raise click.UsageError("give a MEMORY_ID, or --all with --user/--agent/--run")
         _emit(result, as_json, lambda r: click.echo(r["message"]))

@@ -435,6 +435,37 @@ def parse_recipe(value: Any, field: str = "recipe") -> SearchRecipe:
         raise ValidationError(*_first_error(exc, field, (field,))) from None
 
 
+class LimitsConfig(_Strict):
+    """Bounds on the work and the input one call may bring (issue 11): every entry point checks them and answers a
+    ``ValidationError`` naming the field, or truncates where it says so. The id and name bounds are what every
+    supported engine can index (Neo4j refuses index keys above about 8 KB; 512 characters of UTF-8 stay under 2 KB)."""
+
+    max_id_chars: int = Field(
+        default=256, ge=1, le=4096, description="user_id, agent_id, run_id, memory and episode ids"
+    )
+    max_name_chars: int = Field(default=512, ge=1, le=4096, description="entity names and aliases")
+    max_type_chars: int = Field(default=100, ge=1, le=1024, description="relation and entity types")
+    max_input_chars: int = Field(
+        default=200_000, ge=1, description="all message text of one add (or one update's new text); more is refused"
+    )
+    max_query_chars: int = Field(
+        default=2_000, ge=1, description="a search query longer than this is truncated (the embedder reads less)"
+    )
+    max_results: int = Field(default=10_000, ge=1, description="the largest limit / top_k a call may ask for")
+    max_filter_depth: int = Field(default=32, ge=1, le=100, description="nesting of AND / OR / NOT in filters")
+    max_filter_values: int = Field(default=1_000, ge=1, description="values in one in / nin list")
+    max_metadata_depth: int = Field(default=16, ge=1, le=100, description="nesting of dicts and lists in metadata")
+    max_extracted: int = Field(
+        default=500, ge=1, description="facts, entities and relations taken from one model reply (each); the rest are "
+        "reported as dropped"
+    )  # fmt: skip
+    max_triples: int = Field(default=100_000, ge=1, description="triples in one add_triples call")
+    max_graph_hops: int = Field(default=6, ge=1, le=20, description="the deepest neighbors / paths search")
+    path_budget: int = Field(
+        default=50_000, ge=1, description="edges a paths search may read before it answers with what it found"
+    )
+
+
 class MemoryConfig(_Strict):
     graph_store: GraphStoreConfig = Field(default_factory=EmbeddedGraphStore)
     embedder: EmbedderConfig = Field(default_factory=EmbedLocal)
@@ -443,6 +474,7 @@ class MemoryConfig(_Strict):
     reconcile: ReconcileConfig = Field(default_factory=ReconcileConfig)
     reranker: RerankerConfig | None = Field(default=None, description="what search(..., rerank=True) applies")
     custom_prompt: str | None = Field(default=None, description="steers an LLM extractor; ignored by the rules")
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
     version: str = "v1"
 
     @classmethod

@@ -44,8 +44,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from graphmem.config import LimitsConfig
 from graphmem.errors import ValidationError
 from graphmem.models import MemoryRecord, as_utc, parse_datetime
+from graphmem.validate import check_chars
 
 __all__ = [
     "BUILTIN_FIELDS",
@@ -129,53 +131,67 @@ class Filter:
 # ---- compilation ----------------------------------------------------------------------------------------------------
 
 
-def compile_filters(filters: Mapping[str, Any] | None) -> Filter | None:
-    """Validate ``filters`` before any record is touched; ``None`` or ``{}`` means "no filter" and gives ``None``."""
+def compile_filters(filters: Mapping[str, Any] | None, limits: LimitsConfig | None = None) -> Filter | None:
+    """Validate ``filters`` before any record is touched; ``None`` or ``{}`` means "no filter" and gives ``None``.
+
+    ``limits`` (default: ``LimitsConfig()``) bounds the tree while it is compiled: ``AND`` / ``OR`` / ``NOT``
+    nested deeper than ``max_filter_depth`` and an ``in`` / ``nin`` list longer than ``max_filter_values`` are
+    refused. The depth is counted on the way down, so a hostile tree is refused long before Python's recursion
+    limit (``max_filter_depth`` is at most 100: three frames a level here, a few in the matcher and translators)."""
     if filters is None:
         return None
     if not isinstance(filters, Mapping):
         raise ValidationError("filters", f"expected a dict of field: value conditions, got {_type(filters)}")
     if not filters:
         return None
-    return _compile_dict(filters, "filters")
+    return _Compiler(limits or LimitsConfig()).dict(filters, "filters", 0)
 
 
-def _compile_dict(spec: Mapping[Any, Any], path: str) -> Filter:
-    parts: list[Filter] = []
-    for key, value in spec.items():
-        if key in ("AND", "OR"):
-            parts.append(_compile_junction(key, value, f"{path}.{key}"))
-        elif key == "NOT":
-            parts.append(_compile_not(value, f"{path}.NOT"))
-        else:
-            parts.append(_compile_field(key, value, path))
-    return parts[0] if len(parts) == 1 else Filter("and", tuple(parts))
+class _Compiler:
+    """The compile functions with the bounds they check; ``depth``: the AND / OR / NOT nodes above a dict."""
+
+    def __init__(self, limits: LimitsConfig) -> None:
+        self.max_depth = limits.max_filter_depth
+        self.max_values = limits.max_filter_values
+
+    def dict(self, spec: Mapping[Any, Any], path: str, depth: int) -> Filter:
+        parts: list[Filter] = []
+        for key, value in spec.items():
+            if key in LOGICAL_KEYS and depth >= self.max_depth:
+                raise ValidationError(f"{path}.{key}", f"AND / OR / NOT nested deeper than {self.max_depth} levels "
+                                      "(limits.max_filter_depth)")  # fmt: skip
+            if key in ("AND", "OR"):
+                parts.append(self.junction(key, value, f"{path}.{key}", depth + 1))
+            elif key == "NOT":
+                parts.append(self.negation(value, f"{path}.NOT", depth + 1))
+            else:
+                parts.append(_compile_field(key, value, path, self.max_values))
+        return parts[0] if len(parts) == 1 else Filter("and", tuple(parts))
+
+    def junction(self, key: str, value: Any, path: str, depth: int) -> Filter:
+        if not _is_list(value):
+            raise ValidationError(path, f"{key} takes a list of filter dicts, got {_type(value)}")
+        kind: Literal["and", "or"] = "and" if key == "AND" else "or"
+        return Filter(kind, tuple(self.element(item, f"{path}[{i}]", depth) for i, item in enumerate(value)))
+
+    def negation(self, value: Any, path: str, depth: int) -> Filter:
+        if isinstance(value, Mapping):
+            return Filter("not", (self.dict(value, path, depth) if value else Filter("and"),))
+        if _is_list(value):
+            ands = tuple(self.element(v, f"{path}[{i}]", depth) for i, v in enumerate(value))
+            return Filter("not", (Filter("and", ands),))
+        raise ValidationError(path, f"NOT takes a filter dict (or a list of them, ANDed), got {_type(value)}")
+
+    def element(self, item: Any, path: str, depth: int) -> Filter:
+        if not isinstance(item, Mapping):
+            raise ValidationError(path, f"expected a filter dict, got {_type(item)}")
+        return self.dict(item, path, depth) if item else Filter("and")
 
 
-def _compile_junction(key: str, value: Any, path: str) -> Filter:
-    if not _is_list(value):
-        raise ValidationError(path, f"{key} takes a list of filter dicts, got {_type(value)}")
-    kind: Literal["and", "or"] = "and" if key == "AND" else "or"
-    return Filter(kind, tuple(_compile_element(item, f"{path}[{i}]") for i, item in enumerate(value)))
-
-
-def _compile_not(value: Any, path: str) -> Filter:
-    if isinstance(value, Mapping):
-        return Filter("not", (_compile_dict(value, path) if value else Filter("and"),))
-    if _is_list(value):
-        return Filter("not", (Filter("and", tuple(_compile_element(v, f"{path}[{i}]") for i, v in enumerate(value))),))
-    raise ValidationError(path, f"NOT takes a filter dict (or a list of them, ANDed), got {_type(value)}")
-
-
-def _compile_element(item: Any, path: str) -> Filter:
-    if not isinstance(item, Mapping):
-        raise ValidationError(path, f"expected a filter dict, got {_type(item)}")
-    return _compile_dict(item, path) if item else Filter("and")
-
-
-def _compile_field(name: Any, value: Any, parent: str) -> Filter:
+def _compile_field(name: Any, value: Any, parent: str, max_values: int) -> Filter:
     if not isinstance(name, str) or not name.strip():
         raise ValidationError(parent, f"field names must be non-empty strings, got {name!r}")
+    check_chars(parent, name, free_text=False)
     path = f"{parent}.{name}"
     if name == "metadata":
         raise ValidationError(path, "filter on a metadata key as 'key' or 'metadata.key', not on the metadata dict")
@@ -191,20 +207,24 @@ def _compile_field(name: Any, value: Any, parent: str) -> Filter:
     if isinstance(value, Mapping):
         if not value:
             raise ValidationError(path, f"empty operator dict; {_ACCEPTED}")
-        conds = [_compile_op(field, in_metadata, op, operand, path) for op, operand in value.items()]
+        conds = [_compile_op(field, in_metadata, op, operand, path, max_values) for op, operand in value.items()]
         return conds[0] if len(conds) == 1 else Filter("and", tuple(conds))
     if not _is_scalar(value):
         hint = "; for several values use {'in': [...]}" if _is_list(value) else ""
         raise ValidationError(
             path, f"expected {_SCALARS}, or an {{operator: value}} dict, got {_type(value)}{hint}; {_ACCEPTED}"
         )
-    return _compile_op(field, in_metadata, "eq", value, path, op_path=path)
+    return _compile_op(field, in_metadata, "eq", value, path, max_values, op_path=path)
 
 
-def _compile_op(field: str, in_metadata: bool, op: Any, operand: Any, path: str, op_path: str | None = None) -> Filter:
+def _compile_op(
+    field: str, in_metadata: bool, op: Any, operand: Any, path: str, max_values: int, op_path: str | None = None
+) -> Filter:
     where = op_path if op_path is not None else f"{path}.{op}"
     if op not in OPERATORS:
         raise ValidationError(where, f"unknown operator {op!r}; {_ACCEPTED}")
+    if isinstance(operand, str):
+        check_chars(where, operand, free_text=True)
     is_dt = not in_metadata and field in DATETIME_FIELDS
 
     def leaf(name: str, val: Any = None) -> Filter:
@@ -225,10 +245,16 @@ def _compile_op(field: str, in_metadata: bool, op: Any, operand: Any, path: str,
     if op in ("in", "nin"):
         if not _is_list(operand):
             raise ValidationError(where, f"{op!r} takes a list of values, got {_type(operand)}")
+        if len(operand) > max_values:
+            raise ValidationError(
+                where, f"holds {len(operand)} values; at most {max_values} (limits.max_filter_values)"
+            )
         values: list[Any] = []
         for i, item in enumerate(operand):
             if not _is_scalar(item):
                 raise ValidationError(f"{where}[{i}]", f"expected {_SCALARS}, got {_type(item)}")
+            if isinstance(item, str):
+                check_chars(f"{where}[{i}]", item, free_text=True)
             values.append(_datetime_operand(field, item, f"{where}[{i}]") if is_dt and item is not None else item)
         return leaf(op, tuple(values))
     if op == "contains":
@@ -441,11 +467,19 @@ def _negate(fragment: Fragment) -> Fragment:
     return Fragment(f"(NOT {fragment.text})", fragment.params)
 
 
+_FLAT = 16  # the most terms one parenthesized AND / OR chain holds; longer ones are split into a balanced tree
+
+
 def _join(joiner: str, fragments: list[Fragment], empty: Fragment) -> Fragment:
+    """``(a OR b OR ...)``. An engine parses a chain of n terms n levels deep (SQLite refuses 1,000: an ``in`` list
+    of ``max_filter_values`` is one such chain), so a long chain is nested as a balanced tree, log n levels deep."""
     if not fragments:
         return empty
     if len(fragments) == 1:
         return fragments[0]
+    if len(fragments) > _FLAT:
+        size = -(-len(fragments) // _FLAT)  # the chunk size that makes at most _FLAT chunks
+        fragments = [_join(joiner, fragments[i : i + size], empty) for i in range(0, len(fragments), size)]
     return Fragment("(" + joiner.join(f.text for f in fragments) + ")", tuple(p for f in fragments for p in f.params))
 
 

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
+from graphmem import validate
 from graphmem.assemble import make_chat_model, make_embedder, make_extractor, make_reranker, make_store
 from graphmem.config import MemoryConfig, SearchRecipe, parse_recipe
 from graphmem.errors import NotFoundError, ValidationError
@@ -43,23 +44,6 @@ STALE_AFTER = timedelta(minutes=10)  # a pending episode older than this is take
 
 P = ParamSpec("P")
 T = TypeVar("T")
-
-
-def make_scope(user_id: Any, agent_id: Any, run_id: Any, *, required: bool) -> Scope:
-    """Validate scope ids; ``required`` calls need at least one, since an unscoped write or read would leak."""
-    for name, value in (("user_id", user_id), ("agent_id", agent_id), ("run_id", run_id)):
-        if value is not None and (not isinstance(value, str) or not value.strip()):
-            raise ValidationError(name, f"expected a non-empty string, got {value!r}")
-    scope = Scope(user_id=user_id, agent_id=agent_id, run_id=run_id)
-    if required and scope.is_empty():
-        raise ValidationError("user_id", "one of user_id, agent_id or run_id is required")
-    return scope
-
-
-def _positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationError(name, f"expected a positive integer, got {value!r}")
-    return value
 
 
 def _as_of(value: Any) -> datetime | None:
@@ -93,7 +77,13 @@ class Memory:
         # Names, relation-type phrases and query words, embedded once each for writes and searches alike.
         self._phrases = PhraseVectors(self.embedder)
         self._ingest = Ingestor(
-            self.store, self.embedder, self.extractor, self.chat, self.config.reconcile, phrases=self._phrases
+            self.store,
+            self.embedder,
+            self.extractor,
+            self.chat,
+            self.config.reconcile,
+            phrases=self._phrases,
+            limits=self.config.limits,
         )
         self.reranker = reranker or make_reranker(self.config.reranker, self.chat)
         self._recipe_rerankers: dict[str, Reranker | None] = {}
@@ -128,18 +118,20 @@ class Memory:
         prompt: str | None = None,
     ) -> dict[str, Any]:
         """Store a conversation: the episode verbatim, then its facts, entities and relations (one transaction)."""
-        return self._add(messages, make_scope(user_id, agent_id, run_id, required=True), metadata, infer, prompt).api()
+        return self._add(messages, self._scope(user_id, agent_id, run_id, required=True), metadata, infer, prompt).api()
 
     def _add(
         self, messages: Any, scope: Scope, metadata: Any, infer: Any, prompt: Any, origin: Origin | None = None
     ) -> AddResult:
         """``add`` in a checked scope; ``origin``: an exported episode's id and time (``import_``)."""
-        meta = normalize_metadata(metadata)
+        meta = self._metadata(metadata)
         if not isinstance(infer, bool):
             raise ValidationError("infer", f"expected True or False, got {infer!r}")
         if prompt is not None and not isinstance(prompt, str):
             raise ValidationError("prompt", f"expected a string, got {type(prompt).__name__}")
-        msgs = normalize_messages(messages)
+        if prompt is not None:
+            validate.check_chars("prompt", prompt, free_text=True)
+        msgs = validate.messages(normalize_messages(messages), self.config.limits)
         return self._ingest.add(msgs, scope, meta, infer, prompt, origin)
 
     def search(
@@ -168,9 +160,9 @@ class Memory:
         ``recipe`` picks the lanes, weights, pools and reranker of this call: a name (``default``, ``keyword``,
         ``semantic``, ``graph``), a ``SearchRecipe`` or its dict; default: the configured ``search.recipe``.
         """
-        if not isinstance(query, str) or not query.strip():
-            raise ValidationError("query", f"expected a non-empty string, got {query!r}")
-        scope = make_scope(user_id, agent_id, run_id, required=True)
+        limits = self.config.limits
+        query = validate.query(query, limits)
+        scope = self._scope(user_id, agent_id, run_id, required=True)
         if threshold is not None and (isinstance(threshold, bool) or not isinstance(threshold, int | float)):
             raise ValidationError("threshold", f"expected a number between -1 and 1, got {threshold!r}")
         if not isinstance(rerank, bool):
@@ -187,10 +179,11 @@ class Memory:
         request = SearchRequest(
             query=query,
             scope=scope,
-            limit=_positive_int("limit", limit),
-            filters=compile_filters(filters),
+            limit=validate.count("limit", limit, limits),
+            filters=compile_filters(filters, limits),
             threshold=threshold,
             as_of=_as_of(as_of),
+            max_query_chars=limits.max_query_chars,
         )
         found = _search(self.store, self.embedder, self.config.search.using(chosen), request, reranker, self._phrases)
         return found.api()
@@ -213,7 +206,7 @@ class Memory:
         run_id: str | None = None,
     ) -> dict[str, Any] | None:
         """One memory by id, or None when there is none (or, when a scope is given, none in that scope)."""
-        record = self._record(memory_id, make_scope(user_id, agent_id, run_id, required=False))
+        record = self._record(memory_id, self._scope(user_id, agent_id, run_id, required=False))
         return None if record is None else record.to_api()
 
     def get_all(
@@ -226,13 +219,22 @@ class Memory:
         filters: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Current memories in scope, oldest first."""
-        scope = make_scope(user_id, agent_id, run_id, required=True)
-        limit = _positive_int("limit", limit)
-        records = self.store.list_memories(scope, filters=compile_filters(filters), limit=limit)
+        scope = self._scope(user_id, agent_id, run_id, required=True)
+        limit = validate.count("limit", limit, self.config.limits)
+        records = self.store.list_memories(scope, filters=compile_filters(filters, self.config.limits), limit=limit)
         return {"results": [record.to_api() for record in records]}
 
-    def update(self, memory_id: str, data: str) -> dict[str, Any]:
-        """Replace a memory's text and keep the graph true to it, in one transaction.
+    def update(
+        self,
+        memory_id: str,
+        data: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Replace a memory's text and keep the graph true to it, in one transaction. With a scope, a memory
+        outside it is refused exactly as an unknown id (``NotFoundError``), as ``get`` and ``history`` answer.
 
         The new text is extracted and reconciled as ``add`` would (first person is the scope's user; an exclusive
         relation such as LIVES_IN replaces the old one) and what it states is written with this memory as its
@@ -247,14 +249,22 @@ class Memory:
         contradicted), ``relations`` and ``usage``. If extraction fails, nothing changes and ``ExtractionError``
         says why.
         """
-        if not isinstance(data, str) or not data.strip():
-            raise ValidationError("data", f"expected a non-empty string, got {data!r}")
-        record = self._existing(memory_id)
+        where = self._scope(user_id, agent_id, run_id, required=False)
+        data = validate.text("data", data, self.config.limits)
+        record = self._existing(memory_id, where)
         return self._ingest.update(record, data).api()
 
-    def delete(self, memory_id: str) -> dict[str, Any]:
-        """Delete one memory (recorded in history); relations that only it supported stop being current."""
-        record = self._existing(memory_id)
+    def delete(
+        self,
+        memory_id: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Delete one memory (recorded in history); relations that only it supported stop being current. With a
+        scope, a memory outside it is refused exactly as an unknown id (``NotFoundError``)."""
+        record = self._existing(memory_id, self._scope(user_id, agent_id, run_id, required=False))
         self.store.delete_memories([record.id], [self._delete_event(record)])
         return {"message": "Memory deleted successfully!", "id": record.id}
 
@@ -262,7 +272,7 @@ class Memory:
         self, *, user_id: str | None = None, agent_id: str | None = None, run_id: str | None = None
     ) -> dict[str, Any]:
         """Delete everything in scope: memories (each recorded in history), entities, relations, episodes."""
-        scope = make_scope(user_id, agent_id, run_id, required=True)
+        scope = self._scope(user_id, agent_id, run_id, required=True)
         records = list(self.store.list_memories(scope, include_expired=True))
         self.store.delete_scope(scope, [self._delete_event(r) for r in records])  # one transaction
         return {"message": f"Deleted {len(records)} memories", "deleted": len(records)}
@@ -277,7 +287,7 @@ class Memory:
     ) -> list[dict[str, Any]]:
         """ADD/UPDATE/DELETE events of one memory, oldest first; with a scope, only if the memory was in it. An
         UPDATE made by ``update`` also says what it did to the graph (``relations``, see ``update``)."""
-        scope = make_scope(user_id, agent_id, run_id, required=False)
+        scope = self._scope(user_id, agent_id, run_id, required=False)
         events = [e for e in self.store.history(self._memory_id(memory_id)) if scope.contains(e.scope)]
         return [HistoryEntry.of(e).api() for e in events]
 
@@ -302,7 +312,7 @@ class Memory:
         Idempotent: an episode that succeeds is marked done and never retried again; one that fails again stays
         failed. A store failure while retrying raises, as in ``add``.
         """
-        scope = make_scope(user_id, agent_id, run_id, required=False)
+        scope = self._scope(user_id, agent_id, run_id, required=False)
         if not isinstance(stale_after, timedelta) or stale_after < timedelta(0):
             raise ValidationError("stale_after", f"expected a timedelta of zero or more, got {stale_after!r}")
         cutoff = utcnow() - stale_after
@@ -328,14 +338,14 @@ class Memory:
         metadata: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Bulk-load known (source, relation, target) triples: no extraction, one transaction, one episode."""
-        return self._add_triples(triples, make_scope(user_id, agent_id, run_id, required=True), metadata).api()
+        return self._add_triples(triples, self._scope(user_id, agent_id, run_id, required=True), metadata).api()
 
     def _add_triples(
         self, triples: Iterable[Any], scope: Scope, metadata: Any, origin: Origin | None = None
     ) -> AddResult:
         """``add_triples`` in a checked scope; ``origin`` as in ``_add``."""
-        meta = normalize_metadata(metadata)
-        return self._ingest.add_known(triples_extraction(triples), scope, meta, "triples", origin)
+        meta = self._metadata(metadata)
+        return self._ingest.add_known(triples_extraction(triples, self.config.limits), scope, meta, "triples", origin)
 
     def neighbors(
         self,
@@ -348,9 +358,15 @@ class Memory:
         limit: int = 100,
     ) -> dict[str, Any]:
         """Current relations within ``hops`` of an entity (by name or alias), nearest first."""
-        scope = make_scope(user_id, agent_id, run_id, required=True)
+        scope = self._scope(user_id, agent_id, run_id, required=True)
+        limits = self.config.limits
         return _neighbors(
-            self.store, scope, _name("entity", entity), _positive_int("hops", hops), _positive_int("limit", limit)
+            self.store,
+            scope,
+            validate.name("entity", entity, limits),
+            validate.positive("hops", hops),
+            validate.count("limit", limit, limits),
+            limits,
         )
 
     def paths(
@@ -365,14 +381,15 @@ class Memory:
         limit: int = 10,
     ) -> list[dict[str, Any]]:
         """Evidence paths between two entities, shortest first; every hop carries the episodes it came from."""
-        scope = make_scope(user_id, agent_id, run_id, required=True)
+        scope = self._scope(user_id, agent_id, run_id, required=True)
         return _paths(
             self.store,
             scope,
-            _name("source", source),
-            _name("target", target),
-            _positive_int("max_hops", max_hops),
-            _positive_int("limit", limit),
+            validate.name("source", source, self.config.limits),
+            validate.name("target", target, self.config.limits),
+            validate.positive("max_hops", max_hops),
+            validate.count("limit", limit, self.config.limits),
+            limits=self.config.limits,
         )
 
     def to_networkx(
@@ -384,7 +401,7 @@ class Memory:
         include_expired: bool = False,
     ) -> Any:
         """The scope's entity graph as a ``networkx.MultiDiGraph`` (nodes: entity ids; edges keyed by relation id)."""
-        scope = make_scope(user_id, agent_id, run_id, required=True)
+        scope = self._scope(user_id, agent_id, run_id, required=True)
         return _to_networkx(self.store, scope, include_expired)
 
     def export(
@@ -392,7 +409,7 @@ class Memory:
     ) -> list[dict[str, Any]]:
         """Every episode in scope as an ``add``/``add_triples`` record, oldest first (what ``import_`` replays),
         with its ``episode_id`` and ``created_at``; triples as objects with their facts, types and ``valid_at``."""
-        scope = make_scope(user_id, agent_id, run_id, required=True)
+        scope = self._scope(user_id, agent_id, run_id, required=True)
         return [episode_record(e) for e in self.store.list_episodes(scope)]
 
     def import_(self, records: Iterable[dict[str, Any]], *, progress: bool = False, **scope: Any) -> dict[str, Any]:
@@ -403,14 +420,14 @@ class Memory:
         already stored and done is skipped (``skipped``), which makes importing twice harmless (see ``transfer``).
         """
         default_scope = {k: v for k, v in scope.items() if v is not None}
-        make_scope(
+        self._scope(
             default_scope.get("user_id"), default_scope.get("agent_id"), default_scope.get("run_id"), required=False
         )
         return import_records(self, enumerate(records, start=1), default_scope, progress=progress)
 
     def _replay(self, record: Mapping[str, Any], scope: Mapping[str, Any], origin: Origin | None) -> dict[str, Any]:
         """One checked import record (``transfer``) as the ``add``/``add_triples`` call it stands for."""
-        where = make_scope(scope.get("user_id"), scope.get("agent_id"), scope.get("run_id"), required=True)
+        where = self._scope(scope.get("user_id"), scope.get("agent_id"), scope.get("run_id"), required=True)
         if "triples" in record:
             return self._add_triples(record["triples"], where, record.get("metadata"), origin).api()
         meta, infer = record.get("metadata"), record.get("infer", True)
@@ -423,9 +440,11 @@ class Memory:
         applied for you: filter on ``user_id``/``agent_id``/``run_id`` in the query itself.
         """
         if not isinstance(query, str) or not query.strip():
-            raise ValidationError("query", f"expected a Cypher query string, got {query!r}")
+            raise ValidationError("query", f"expected a Cypher query string, got {validate.shown(query)}")
         if params is not None and not isinstance(params, dict):
             raise ValidationError("params", f"expected a dict, got {type(params).__name__}")
+        validate.text("query", query, self.config.limits)
+        validate.nested("params", params, self.config.limits.max_metadata_depth)
         run = getattr(self.store, "run_read_only", None)
         if run is None:
             raise ValidationError("query", f"{type(self.store).__name__} has no Cypher; use graph_store provider neo4j")
@@ -433,18 +452,24 @@ class Memory:
         return result
 
     # -- helpers -----------------------------------------------------------------------------------------------------
-    @staticmethod
-    def _memory_id(memory_id: Any) -> str:
-        if not isinstance(memory_id, str) or not memory_id.strip():
-            raise ValidationError("memory_id", f"expected a non-empty string, got {memory_id!r}")
-        return memory_id
+    def _scope(self, user_id: Any, agent_id: Any, run_id: Any, *, required: bool) -> Scope:
+        return validate.scope(user_id, agent_id, run_id, self.config.limits, required=required)
+
+    def _memory_id(self, memory_id: Any) -> str:
+        return validate.identifier("memory_id", memory_id, self.config.limits)
+
+    def _metadata(self, metadata: Any) -> dict[str, Any]:
+        """The caller's metadata, bounded in depth and characters before ``normalize_metadata`` recurses into it."""
+        validate.nested("metadata", metadata, self.config.limits.max_metadata_depth)
+        return normalize_metadata(metadata)
 
     def _record(self, memory_id: Any, scope: Scope) -> MemoryRecord | None:
         record = self.store.get_memory(self._memory_id(memory_id))
         return record if record is not None and scope.contains(record.scope) else None
 
-    def _existing(self, memory_id: Any) -> MemoryRecord:
-        record = self._record(memory_id, Scope())
+    def _existing(self, memory_id: Any, scope: Scope) -> MemoryRecord:
+        """The memory, or ``NotFoundError``: the same answer for an unknown id and one outside ``scope``."""
+        record = self._record(memory_id, scope)
         if record is None:
             raise NotFoundError("memory", memory_id)
         return record
@@ -452,12 +477,6 @@ class Memory:
     @staticmethod
     def _delete_event(record: MemoryRecord) -> HistoryEvent:
         return HistoryEvent.deleted(derived_id(record.id, "delete"), record, utcnow())
-
-
-def _name(field: str, value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError(field, f"expected an entity name, got {value!r}")
-    return value
 
 
 class AsyncMemory:
@@ -497,11 +516,11 @@ class AsyncMemory:
     async def get_all(self, **kwargs: Any) -> dict[str, Any]:
         return await self._run(self.sync.get_all, **kwargs)
 
-    async def update(self, memory_id: str, data: str) -> dict[str, Any]:
-        return await self._run(self.sync.update, memory_id, data)
+    async def update(self, memory_id: str, data: str, **scope: Any) -> dict[str, Any]:
+        return await self._run(self.sync.update, memory_id, data, **scope)
 
-    async def delete(self, memory_id: str) -> dict[str, Any]:
-        return await self._run(self.sync.delete, memory_id)
+    async def delete(self, memory_id: str, **scope: Any) -> dict[str, Any]:
+        return await self._run(self.sync.delete, memory_id, **scope)
 
     async def delete_all(self, **kwargs: Any) -> dict[str, Any]:
         return await self._run(self.sync.delete_all, **kwargs)

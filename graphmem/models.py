@@ -11,7 +11,8 @@ import re
 from datetime import datetime, timezone
 from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ModelWrapValidatorHandler, PrivateAttr, model_validator
+from pydantic import ValidationError as PydanticValidationError
 
 from graphmem.errors import ValidationError
 
@@ -352,9 +353,115 @@ class ExtractedFact(BaseModel):
 class Extraction(BaseModel):
     """Everything extracted from one episode: the same shape from the offline rules and from an LLM."""
 
+    # (Not in the docstring, which the JSON Schema sent to the model carries.) Model output is data, not code
+    # (issue 11): a reply is read item by item, so one fact, entity or relation of the wrong shape (a number for a
+    # name, a list missing its target) is left out, with the reason, in ``dropped``, instead of failing the whole
+    # reply. An optional field of the wrong type (a ``message_index`` of "two", a ``valid_at`` that is no time)
+    # falls back to its default, non-strings in a list of names are left out, lone surrogates become spaces, and a
+    # bare string stands for a fact's text or an entity's name. What the items say (names, types) is checked later,
+    # by ``ingest.clean``.
+
     facts: list[ExtractedFact] = Field(default_factory=list)
     entities: list[ExtractedEntity] = Field(default_factory=list)
     relations: list[ExtractedRelation] = Field(default_factory=list)
     speaker: str | None = Field(
         default=None, description="The name first-person words of the user resolved to, when the episode says it"
     )
+    _dropped: list[dict[str, Any]] = PrivateAttr(default_factory=list)
+    _positions: dict[str, list[int]] = PrivateAttr(default_factory=dict)  # list -> where each kept item stood
+
+    @property
+    def dropped(self) -> list[dict[str, Any]]:
+        """Items left out while reading the reply: ``{"kind", "index", "item", "reason"}`` each."""
+        return self._dropped
+
+    def position(self, key: str, index: int) -> int:
+        """Where the ``index``-th item of ``facts``/``entities``/``relations`` stood in the reply (items left out
+        while reading it shift the others), so a report names the item the model sent."""
+        kept = self._positions.get(key)
+        return kept[index] if kept is not None and index < len(kept) else index
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _item_by_item(cls, data: Any, handler: ModelWrapValidatorHandler[Extraction]) -> Extraction:
+        if not isinstance(data, dict):
+            return handler(data)
+        kept: dict[str, Any] = dict(data)
+        dropped: list[dict[str, Any]] = []
+        positions: dict[str, list[int]] = {}
+        for key, model, bare in (("facts", ExtractedFact, "text"), ("entities", ExtractedEntity, "name"),
+                                 ("relations", ExtractedRelation, None)):  # fmt: skip
+            if key in kept:
+                given = kept[key]
+                kept[key], where = _items(given, key, model, bare, dropped)
+                if isinstance(given, list) and len(where) < len(given):  # else each item stands where it stood
+                    positions[key] = where
+        speaker = kept.get("speaker")
+        kept["speaker"] = _whole_chars(speaker) if isinstance(speaker, str) else None
+        out = handler(kept)
+        out._dropped, out._positions = dropped, positions
+        return out
+
+
+_KINDS = {"facts": "fact", "entities": "entity", "relations": "relation"}
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def _whole_chars(text: str) -> str:
+    """``text`` with each lone UTF-16 surrogate (not a character, and not storable) turned into a space."""
+    return _SURROGATE_RE.sub(" ", text) if _SURROGATE_RE.search(text) else text
+
+
+def _items(
+    value: Any, key: str, model: type[BaseModel], bare: str | None, dropped: list[dict[str, Any]]
+) -> tuple[list[Any], list[int]]:
+    """The items of one list of a reply that validate (after the fallbacks ``Extraction`` describes), and where
+    each stood in it."""
+    if not isinstance(value, list):
+        if value is not None:
+            dropped.append({"kind": _KINDS[key], "index": None, "item": value, "reason": f"{key} is not a list"})
+        return [], []
+    out: list[Any] = []
+    positions: list[int] = []
+    for index, item in enumerate(value):
+        if isinstance(item, model):
+            out.append(item)
+            positions.append(index)
+            continue
+        if bare is not None and isinstance(item, str):
+            item = {bare: item}
+        if isinstance(item, dict):  # lone surrogates: no engine stores them, and pydantic refuses such strings
+            item = {k: _whole_chars(v) if isinstance(v, str) else [_whole_chars(x) if isinstance(x, str) else x
+                    for x in v] if isinstance(v, list) else v for k, v in item.items()}  # fmt: skip
+        reason = _item(item, model)
+        if isinstance(reason, str):
+            dropped.append({"kind": _KINDS[key], "index": index, "item": item, "reason": reason})
+        else:
+            out.append(reason)
+            positions.append(index)
+    return out, positions
+
+
+def _item(item: Any, model: type[BaseModel]) -> BaseModel | str:
+    """One item validated, else why not. Fields with a default that fail fall back to it; string lists keep their
+    strings; a required field that fails drops the item."""
+    if not isinstance(item, dict):
+        return f"expected an object, got {type(item).__name__}"
+    fixed = dict(item)
+    for _ in range(2):
+        try:
+            return model.model_validate(fixed)
+        except PydanticValidationError as exc:
+            errors = exc.errors()
+        for error in errors:
+            loc = error["loc"]
+            name = str(loc[0]) if loc else ""
+            field = model.model_fields.get(name)
+            if field is None or field.is_required():
+                where = ".".join(str(part) for part in loc) or "item"
+                return f"{where}: {error['msg']}"
+            if len(loc) == 2 and isinstance(fixed.get(name), list):  # a bad member of a list of strings
+                fixed[name] = [v for v in fixed[name] if isinstance(v, str)]
+            else:
+                fixed.pop(name, None)
+    return "does not validate"

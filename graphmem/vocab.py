@@ -24,3 +24,14 @@ def words(text: str) -> list[str]:
     and the in-process text search (``stores/inprocess_text``) split text the same way."""
     out = (w.strip("'-").casefold() for w in WORD.findall(text))
     return [w.removesuffix("'s") for w in out if w]
+
+
+def clip_query(text: str, max_chars: int) -> str:
+    """``text`` cut to at most ``max_chars`` characters (``limits.max_query_chars``), at the last space of the second
+    half when there is one, so the cut does not leave half a word that matches nothing. The facade cuts a search
+    query this way before checking it, and ``recall.query`` again before tokenizing (safe on its own)."""
+    if len(text) <= max_chars:
+        return text
+    cut = text[:max_chars]
+    space = max(cut.rfind(" "), cut.rfind("\n"), cut.rfind("\t"))
+    return cut[:space] if space >= max_chars // 2 else cut

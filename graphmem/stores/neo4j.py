@@ -15,11 +15,25 @@ from neo4j.exceptions import ClientError
 
 from graphmem.errors import ValidationError
 from graphmem.models import Scope
-from graphmem.stores.cypher.dialect import CypherDialect, TextKind
+from graphmem.stores.cypher.dialect import CypherDialect, TextKind, plan_operators
 from graphmem.stores.cypher.store import CypherStore, TracedRead
 from graphmem.stores.fulltext import quoted_or_query
 
 __all__ = ["NEO4J", "NEO4J_CALENDAR", "Neo4jDialect", "Neo4jStore", "TracedRead"]
+
+# Plan operators Neo4j types as reads that reach outside the graph: files and URLs, procedures (which may read,
+# call out or administer), batched transactions; and the commands (SHOW, TERMINATE, ...: any operator so named).
+_OUTSIDE = frozenset(
+    {
+        "LoadCSV",
+        "ProcedureCall",
+        "SystemProcedureCall",
+        "TransactionApply",
+        "TransactionForeach",
+        "AdministrationCommand",
+    }
+)
+_COMMANDS = ("Show", "Terminate", "Create", "Drop", "Alter", "Start", "Stop", "Grant", "Deny", "Revoke", "Enable")
 
 # The full-text indexes' text fields (schema/17_memory_text, 18_entity_names); each also indexes the scope fields.
 _TEXT_FIELDS = {"memory": ("text",), "entity": ("name", "aliases_text")}
@@ -38,13 +52,24 @@ class Neo4jDialect(CypherDialect):
         session.run("CALL db.awaitIndexes(300)").consume()
 
     def check_read_only(self, session: Session, text: str, params: dict[str, Any]) -> None:
-        """EXPLAIN plans without running: its query type is "r" only for a query that cannot write."""
+        """EXPLAIN plans without running. Its query type is "r" only for a query that cannot write, but Neo4j types
+        as reads some things that leave the graph: LOAD CSV (a file of the server, or a request it sends), every
+        procedure, SHOW / TERMINATE commands, ``CALL {} IN TRANSACTIONS``. So the plan is walked too: an operator
+        of ``_OUTSIDE``, or one that runs on another database than the query's (``AdministrationCommand@system``),
+        is refused. A clause the session cannot run at all (``USE system ...``) fails EXPLAIN and is refused."""
         try:
             summary = session.run("EXPLAIN " + text, params).consume()
         except ClientError as exc:
             raise ValidationError("query", exc.message or str(exc)) from None
         if summary.query_type != "r":
             raise ValidationError("query", f"only read queries are allowed here (this one is {summary.query_type!r})")
+        home = summary.database
+        for operator, database in plan_operators(summary.plan):
+            elsewhere = bool(home and database and database != home)
+            if operator in _OUTSIDE or operator.startswith(_COMMANDS) or elsewhere:
+                raise ValidationError(
+                    "query", f"only reads of the graph are allowed here; the plan has {operator} ({database})"
+                )
 
     def fulltext_query(self, kind: TextKind, terms: Sequence[str], scope: Scope) -> str:
         """The quoted word terms over the text fields, AND one zero-boost phrase per set scope field, so Lucene

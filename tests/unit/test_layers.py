@@ -24,6 +24,7 @@ TOP_LEVEL = {
     "filters": "base",
     "results": "base",
     "config": "base",
+    "validate": "base",
     "assemble": "assembly",
     "__init__": "facade",
     "memory": "facade",

@@ -6,7 +6,7 @@ there, see ``files.py``) plus this small object for what cannot be a query file.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from neo4j import Session
@@ -15,6 +15,19 @@ from graphmem.models import Scope
 from graphmem.stores.cypher.files import QueryFiles
 
 TextKind = Literal["memory", "entity"]
+
+
+def plan_operators(plan: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+    """Every operator of an EXPLAIN plan (the driver's ``ResultSummary.plan``) as (operator, database), read
+    without recursion: ``"LoadCSV@neo4j"`` is ``("LoadCSV", "neo4j")``. What ``check_read_only`` decides on."""
+    found: list[tuple[str, str]] = []
+    stack = [plan] if plan else []
+    while stack:
+        node = stack.pop()
+        operator, _, database = str(node.get("operatorType", "")).partition("@")
+        found.append((operator, database))
+        stack.extend(node.get("children") or ())
+    return found
 
 
 class CypherDialect(ABC):
