@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from graphmem.config import SearchConfig
+from graphmem.config import LimitsConfig, SearchConfig
 from graphmem.filters import Filter
 from graphmem.models import MemoryRecord, RelationRecord, Scope, believed
 from graphmem.providers.embed import Embedder
@@ -47,6 +47,7 @@ class SearchRequest:
     filters: Filter | None = None
     threshold: float | None = None
     as_of: datetime | None = None
+    max_query_chars: int = LimitsConfig().max_query_chars
 
 
 def search(
@@ -63,7 +64,7 @@ def search(
     random ids alone: two stores given the same adds answer with the same scores in the same order.
     """
     phrases = phrases or PhraseVectors(embedder)
-    q = make_query(req.query, req.scope, req.as_of, phrases)
+    q = make_query(req.query, req.scope, req.as_of, phrases, req.max_query_chars)
     pool = max(cfg.min_pool, req.limit * cfg.pool_factor)
     allowed = _allowed(store, req) if req.filters is not None else None
     weights = cfg.weights.model_dump()
