@@ -134,7 +134,11 @@ def test_unreachable_server_gives_one_clear_error() -> None:
 
 def test_the_store_speaks_the_dialect_of_the_server_it_reached(store: Neo4jStore) -> None:
     with store._driver.session() as session:  # the server's own answer, not the Bolt agent the store read
-        version = session.run("CALL dbms.components() YIELD versions RETURN versions[0] AS v").single(strict=True)["v"]
+        # One row per component on the calendar line (the kernel, Cypher): the kernel's version is the server's.
+        found = session.run(
+            "CALL dbms.components() YIELD name, versions WHERE name = 'Neo4j Kernel' RETURN versions[0] AS v"
+        )
+        version = found.single(strict=True)["v"]
     calendar = int(str(version).split(".")[0]) >= 2025  # 2025.x, 2026.x: the calendar release line
     assert store.dialect is (NEO4J_CALENDAR if calendar else NEO4J)
     assert store.dialect.query("memory_vector") == NEO4J.query("memory_vector")  # no query differs yet
