@@ -12,9 +12,9 @@ because of it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -30,14 +30,13 @@ from graphmem.stores.base import Store, Vector
 
 @dataclass(frozen=True)
 class RerankInput:
-    """What a reranker may read: the query, the store (scoped reads only), the fused candidates, and what the search
-    already read for them, so a reranker asks the store again only for what it lacks."""
+    """What a reranker may read: the query, the store (scoped reads only), the fused candidates, and the graph
+    lane's linked entities when that lane ran (so a reranker that walks does not link them again)."""
 
     store: Store
     query: SearchQuery
     search: SearchConfig
     candidates: list[MemoryHit]  # search results, fused order (``score`` 0..1)
-    embeddings: Mapping[str, Vector] = field(default_factory=dict)  # memory id -> its stored embedding
     linked: Linked | None = None  # the graph lane's seeds, when that lane ran
 
 
@@ -111,10 +110,7 @@ class Mmr:
 
     def rank(self, given: RerankInput) -> Ranking:
         ids = [c.id for c in given.candidates]
-        embedded: dict[str, Any] = {i: given.embeddings[i] for i in ids if i in given.embeddings}
-        missing = [i for i in ids if i not in embedded]
-        if missing:  # search hands over the embeddings it read: no store call then
-            embedded.update({m.id: m.embedding for m in given.store.get_memories(missing, with_embeddings=True)})
+        embedded = {m.id: m.embedding for m in given.store.get_memories(ids, with_embeddings=True)}
         vectors = np.zeros((len(ids), len(given.query.vector)), dtype=np.float32)
         for row, memory_id in enumerate(ids):
             embedding = embedded.get(memory_id)

@@ -2,8 +2,8 @@
 
 Round trips. The query is read once (``recall.query``: one tokenization, one embedding call), and one search makes
 a fixed number of sequential store calls, whatever it finds:
-- 1 for the candidates' records, read with their embeddings: cosines to the query (the ``similarity`` of each
-  result, the threshold) are computed here, and a reranker reuses the embeddings;
+- 2 for the candidates: their records, then their cosines with the query (the ``similarity`` of each result, the
+  threshold), computed by the store where the vectors live;
 - 2 for the relations beside the results: the facts that read like the query, then the records of those the walk
   did not reach (skipped when it reached them all);
 - per lane that runs (weight above 0): vector 1, BM25 1, graph 4 + 2 per hop (linking: a name search, the
@@ -11,10 +11,10 @@ a fixed number of sequential store calls, whatever it finds:
   ``max_hops``; the memories that mention the linked entities), plus 1 when the query speaks in the first person
   (the user's own entity);
 - filters: 1 more (the memories that pass, selected by the store); the vector lane then ranks exactly those;
-- a reranker: ``mmr``, ``llm`` and ``cross_encoder`` none; ``graph_distance`` 1 + 1 per hop (it reuses the graph
-  lane's linked entities, or links them itself, 3 more, when that lane did not run).
-So the default recipe makes at most 9 + 2 x max_hops calls (13 at the default 2 hops), ``keyword`` and
-``semantic`` 4 (tests/contract/test_search_round_trips.py counts them).
+- a reranker: ``llm`` and ``cross_encoder`` none; ``mmr`` 1 (the pool's embeddings); ``graph_distance`` 1 + 1 per
+  hop (it reuses the graph lane's linked entities, or links them itself, 3 more, when that lane did not run).
+So the default recipe makes at most 10 + 2 x max_hops calls (14 at the default 2 hops), ``keyword`` and
+``semantic`` 5 (tests/contract/test_search_round_trips.py counts them).
 """
 
 from __future__ import annotations
@@ -23,8 +23,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-
-import numpy as np
 
 from graphmem.config import LimitsConfig, SearchConfig
 from graphmem.filters import Filter
@@ -112,7 +110,7 @@ def search(
     relations = _relations(req, cfg, candidates, facts, evidence)
     info: RerankInfo | None = None
     if reranker is not None:
-        given = RerankInput(store, q, cfg, results, evidence.embeddings, linked)
+        given = RerankInput(store, q, cfg, results, linked=linked)
         results, info = rerank(reranker, given, req.limit)
     return SearchResult.of(results, relations, info)
 
@@ -169,11 +167,10 @@ def _relation_candidates(
 @dataclass
 class _Evidence:
     """The memories one search read (its candidates, and under filters or a threshold the memories its relations
-    cite), their cosines with the query, their embeddings, and under filters the ids that pass."""
+    cite), their cosines with the query, and under filters the ids that pass."""
 
     records: dict[str, MemoryRecord]
     similarity: dict[str, float]
-    embeddings: dict[str, Vector]
     allowed: set[str] | None
 
 
@@ -185,24 +182,16 @@ def _read_evidence(
     candidates: list[Found],
     allowed: set[str] | None,
 ) -> _Evidence:
-    """One store call: the records with their embeddings, whose cosines with the query are computed here."""
+    """Two store calls: the records, then their cosines with the query. The store computes the cosines where the
+    vectors live: reading the embeddings instead would ship a few hundred floats per candidate, which is most of a
+    search's time on a networked engine (a Bolt client decodes each float; measured in issue 10)."""
     wanted = [i for found in hits.values() for i, _ in found]
     if req.filters is not None or req.threshold is not None:  # the relations' evidence (``_supported``)
         cited = (m for r, _, _ in candidates for m in r.provenance.memory_ids)
         wanted += [m for m in cited if allowed is None or m in allowed]
-    records = {m.id: m for m in store.get_memories(list(dict.fromkeys(wanted)), with_embeddings=True)}
-    embeddings = {i: np.asarray(m.embedding, dtype=np.float32) for i, m in records.items() if m.embedding}
-    return _Evidence(records, _cosines(embeddings, vector), embeddings, allowed)
-
-
-def _cosines(embeddings: dict[str, Vector], vector: Vector) -> dict[str, float]:
-    """Cosine of the query with each embedding: what ``store.similarity`` answers, without the round trip."""
-    if not embeddings:
-        return {}
-    rows = np.stack(list(embeddings.values()))
-    norms = np.maximum(np.linalg.norm(rows, axis=1), 1e-12) * max(float(np.linalg.norm(vector)), 1e-12)
-    values = (rows @ np.asarray(vector, dtype=np.float32)) / norms
-    return {i: float(v) for i, v in zip(embeddings, values, strict=True)}
+    ids = list(dict.fromkeys(wanted))
+    records = {m.id: m for m in store.get_memories(ids)}
+    return _Evidence(records, store.similarity("memory", list(records), vector) if records else {}, allowed)
 
 
 def _relations(

@@ -24,8 +24,8 @@ HOPS = 2  # search.max_hops and the graph_distance reranker's max_hops, both def
 
 def budget(lanes: set[str], filters: bool, reranker: str | None, first_person: bool) -> Counter[Call]:
     """The store calls the search docstring states, by (method, record kind)."""
-    calls: Counter[Call] = Counter({("get_memories", None): 1, ("vector_search", "relation"): 1,
-                                    ("get_relations", None): 1})  # fmt: skip
+    calls: Counter[Call] = Counter({("get_memories", None): 1, ("similarity", "memory"): 1,
+                                    ("vector_search", "relation"): 1, ("get_relations", None): 1})  # fmt: skip
     if "vector" in lanes:
         calls[("similarity", "memory") if filters else ("vector_search", "memory")] += 1
     if "bm25" in lanes:
@@ -38,6 +38,8 @@ def budget(lanes: set[str], filters: bool, reranker: str | None, first_person: b
         calls += Counter({("edges", None): HOPS, ("similarity", "relation"): HOPS, ("memories_mentioning", None): 1})
     if filters:
         calls[("list_memories", None)] += 1
+    if reranker == "mmr":
+        calls[("get_memories", None)] += 1
     if reranker == "graph_distance":
         calls += Counter({("edges", None): HOPS, ("mentions", None): 1})
         if "graph" not in lanes:
@@ -91,11 +93,36 @@ def _named_weights(recipe: str) -> dict[str, Any]:
     return {"weights": named_recipe(recipe).weights.model_dump(exclude_none=True)}
 
 
-def test_the_default_search_makes_at_most_9_plus_2_per_hop_calls(memory: Memory) -> None:
+def test_the_default_search_makes_at_most_10_plus_2_per_hop_calls(memory: Memory) -> None:
     for fact in FACTS:
         memory.add(fact, user_id="u")
     _, calls = _search(memory, "Where does Alice live?")
-    assert sum(calls.values()) <= 9 + 2 * HOPS
+    assert sum(calls.values()) <= 10 + 2 * HOPS
     _, with_filters = _search(memory, "Where does Alice live?", filters={"user_id": "u"}, threshold=0.0)
-    assert sum(with_filters.values()) <= 10 + 2 * HOPS  # filters add one: the passing memories
-    assert ("similarity", "memory") not in calls and with_filters[("get_memories", None)] == 1
+    assert sum(with_filters.values()) <= 11 + 2 * HOPS  # filters add one: the passing memories
+    # The candidates' cosines come from the store, not from embeddings shipped to the client (issue 10's figures).
+    assert calls[("similarity", "memory")] == 1 and with_filters[("get_memories", None)] == 1
+
+
+def test_only_the_mmr_reranker_reads_embeddings(memory: Memory) -> None:
+    """A search's cosines are the store's to compute: embeddings leave the store only for ``mmr``, which needs them
+    (shipping them made a Neo4j search ~25% slower, issue 10)."""
+    for fact in FACTS:
+        memory.add(fact, user_id="u")
+    read = memory.store.get_memories
+    asked: list[bool] = []
+
+    def recording(ids: Any, with_embeddings: bool = False) -> Any:
+        asked.append(with_embeddings)
+        return read(ids, with_embeddings)
+
+    memory.store.get_memories = recording  # type: ignore[method-assign]
+    try:
+        for filters in (None, {"user_id": "u"}):
+            memory.search("Where does Alice live?", user_id="u", filters=filters, threshold=0.0)
+        assert asked and not any(asked)
+        asked.clear()
+        memory.search("Where does Alice live?", user_id="u", recipe={"reranker": {"provider": "mmr"}})
+        assert asked.count(True) == 1
+    finally:
+        del memory.store.get_memories
