@@ -462,7 +462,7 @@ class LimitsConfig(_Strict):
     max_triples: int = Field(default=100_000, ge=1, description="triples in one add_triples call")
     max_graph_hops: int = Field(default=6, ge=1, le=20, description="the deepest neighbors / paths search")
     path_budget: int = Field(
-        default=50_000, ge=1, description="edges a paths search may read before it answers with what it found"
+        default=50_000, ge=1, description="edges a paths or neighbors search may read before it answers what it found"
     )
 
 

@@ -3,10 +3,12 @@
 Paths are for compliance work ("how are A and B linked, and who said so?"): every hop carries its relation fact,
 validity times and the episodes it came from, with a short excerpt of each episode's text.
 
-Both are bounded (issue 11): ``hops`` / ``max_hops`` above ``limits.max_graph_hops`` are refused, and a path search
-meets in the middle (breadth-first from both ends, the smaller frontier first) and stops after ``limit`` paths or
-``limits.path_budget`` edges read. Enumerating every simple path from one side, as it used to, never finished on a
-dense graph: 40 entities all linked have tens of millions of paths of six hops.
+Both are bounded (issue 11): ``hops`` / ``max_hops`` above ``limits.max_graph_hops`` are refused, and both read
+at most ``limits.path_budget`` edges (counted as ``_PATH_FANOUT`` per entity expanded, decided before each hop), then
+answer what they found and say so (``truncated``). A path search also meets in the middle (breadth-first from both
+ends, the smaller frontier first) and stops after ``limit`` paths. Enumerating every simple path from one side, as
+it used to, never finished on a dense graph: 40 entities all linked have tens of millions of paths of six hops; and
+a neighbourhood of hubs grows by the fanout at every hop (200 entities of 200 relations each is 40,000 at hop two).
 """
 
 from __future__ import annotations
@@ -55,15 +57,41 @@ def relation_view(r: RelationRecord, hops: int | None = None) -> dict[str, Any]:
 def neighbors(
     store: Store, scope: Scope, entity: str, hops: int, limit: int, limits: LimitsConfig | None = None
 ) -> dict[str, Any]:
-    hops = graph_hops("hops", hops, limits or LimitsConfig())
+    """Current relations within ``hops`` of ``entity``, nearest first, at most ``limit``. ``truncated`` is True when
+    a hop could not expand every entity it reached within ``limits.path_budget`` (as ``Paths.truncated``): the
+    relations given are real, but those of the entities left out are missing."""
+    limits = limits or LimitsConfig()
+    hops = graph_hops("hops", hops, limits)
     start = _entities(store, scope, entity)
+    frontier, truncated = _within_budget([e.id for e in start], limits.path_budget, 0)
+    met, read = set(frontier), 0
     out: dict[str, dict[str, Any]] = {}
-    for step in walk(store, scope, [e.id for e in start], hops, _PATH_FANOUT):
+    for step in walk(store, scope, frontier, hops, _PATH_FANOUT):
+        read += len(step.edges)
+        reached: list[str] = []
         for edge in step.edges:
             if edge.id not in out:
                 out[edge.id] = relation_view(edge, step.depth)
+            for end in (edge.source_id, edge.target_id):
+                if end not in met:
+                    met.add(end)
+                    reached.append(end)
+        if step.depth == hops:
+            break
+        frontier, cut = _within_budget(reached, limits.path_budget, read)
+        truncated = truncated or cut
+        step.follow(frontier)
+    if truncated:
+        log.warning("neighbors %r stopped at limits.path_budget (%d; %d edges read)", entity, limits.path_budget, read)
     ranked = sorted(out.values(), key=lambda v: (v["hops"], v["source"], v["relationship"], v["destination"]))
-    return {"entity": start[0].name, "relations": ranked[:limit]}
+    return {"entity": start[0].name, "relations": ranked[:limit], "truncated": truncated}
+
+
+def _within_budget(frontier: list[str], budget: int, read: int) -> tuple[list[str], bool]:
+    """The part of ``frontier`` one hop may expand with ``read`` of ``budget`` edges spent (each entity may bring
+    ``_PATH_FANOUT``), and whether some was left out: the one budget rule of ``neighbors`` and ``paths``."""
+    room = max(0, (budget - read) // _PATH_FANOUT)
+    return frontier[:room], len(frontier) > room
 
 
 class Paths(list[dict[str, Any]]):
@@ -146,13 +174,9 @@ def _search(
     sides = [_Side(list(starts), set(starts)), _Side(list(goals), set(goals))]
     while sides[0].depth + sides[1].depth < max_hops and all(s.frontier for s in sides):
         side = min(sides, key=lambda s: len(s.frontier))
-        room = (budget - explored.edges_read) // _PATH_FANOUT
-        if room < 1:
-            explored.truncated = True
-            break
-        if len(side.frontier) > room:  # read what the budget allows of this hop, then stop
-            side.frontier, explored.truncated = side.frontier[:room], True
-        _advance(store, scope, side, max_hops, explored)
+        side.frontier, explored.truncated = _within_budget(side.frontier, budget, explored.edges_read)
+        if side.frontier:  # read what the budget allows of this hop; stop after it if that was not all
+            _advance(store, scope, side, max_hops, explored)
         if explored.truncated:
             break
         if sides[0].met & sides[1].met:
