@@ -122,8 +122,8 @@ def _json_value(op: str, value: Any, alias: str) -> Bounds:
     if op in ("contains", "icontains"):
         element = _json_scalar("eq" if op == "contains" else "icontains", value, "e")
         in_list = _exists(f"json_each({alias}.value) AS e WHERE ", (), element, when=f"{t} = 'array'")
-        if op == "icontains":
-            in_text = _icontains_text(f"{alias}.atom", value)
+        if op == "icontains":  # only on text: SQLite's lower() would read the number 5 as '5'
+            in_text = _when_text(t, _icontains_text(f"{alias}.atom", value))
         elif isinstance(value, str):
             in_text = Bounds.of(Fragment(f"({t} = 'text' AND instr({alias}.atom, ?) > 0)", (value,)))
         else:
@@ -151,6 +151,15 @@ def _json_scalar(op: str, value: Any, alias: str) -> Bounds:
     kind = f"{t} = 'text'" if isinstance(value, str) else _NUMBER.format(t=t)
     compared = _compare(op, atom, Fragment("?", (value,)), "=").wider
     return Bounds.of(Fragment(f"({kind} AND {compared.text})", compared.params))
+
+
+def _when_text(t: str, test: Bounds) -> Bounds:
+    """``test`` on a JSON value whose type (``t``) is text; false on any other."""
+
+    def guard(fragment: Fragment) -> Fragment:
+        return Fragment(f"({t} = 'text' AND {fragment.text})", fragment.params)
+
+    return Bounds(guard(test.wider), guard(test.narrower), test.exact)
 
 
 def _exists(source: str, params: tuple[Any, ...], test: Bounds, when: str = "") -> Bounds:

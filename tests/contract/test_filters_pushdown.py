@@ -143,6 +143,8 @@ EXAMPLES: list[tuple[dict[str, Any], list[str]]] = [
     ({"color": {"contains": "lu"}}, ["b", "c"]),
     ({"color": {"icontains": "BLU"}}, ["b", "c"]),
     ({"tags": {"icontains": "Y"}}, ["a", "b"]),
+    ({"n": {"icontains": ""}}, ["d"]),  # a number is not text: no substring, not even the empty one
+    ({"NOT": {"n": {"icontains": ""}}}, ["a", "b", "c"]),
     ({"flag": True}, ["a"]),
     ({"flag": {"eq": 1}}, ["d"]),
     ({"categories": "food"}, ["a", "b"]),
