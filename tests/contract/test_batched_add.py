@@ -21,7 +21,7 @@ from graphmem.models import EntityRecord, MemoryRecord, Scope, normalize_name, u
 from graphmem.providers.embed import Embedder
 from graphmem.stores.base import Invalidation, Store, WritePlan
 from tests.contract.test_llm_memory import chat_for, extraction
-from tests.contract.test_recipes import CountingStore
+from tests.counting import CountingStore
 from tests.llm_server import LlmServer
 
 NO_VERDICTS: dict[str, list[Any]] = {"facts": [], "relations": [], "entities": []}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pytest
 
 from graphmem import Memory
@@ -14,6 +13,7 @@ from graphmem.stores import embedded as embedded_module
 from graphmem.stores.cypher import write_params as cypher_params
 from graphmem.stores.embedded import EmbeddedStore
 from graphmem.stores.graph_backed import GraphBacked
+from tests.counting import CountingEmbedder
 from tests.dict_graph import DictGraph
 
 
@@ -119,16 +119,6 @@ def test_a_failed_add_triples_transaction_writes_nothing_at_all(
     retried = memory.add_triples([("Carol", "KNOWS", "Dave"), ("Alice", "KNOWS", "Erin")], user_id="kb")
     assert len(retried["relations"]["added"]) == 2
     assert memory.to_networkx(user_id="kb").number_of_nodes() == 5
-
-
-class CountingEmbedder:
-    def __init__(self, inner: Embedder) -> None:
-        self.inner, self.dim, self.name = inner, inner.dim, inner.name
-        self.texts: list[str] = []
-
-    def embed(self, texts: list[str]) -> np.ndarray[Any, np.dtype[np.float32]]:
-        self.texts.extend(texts)
-        return self.inner.embed(texts)
 
 
 def test_each_distinct_text_is_embedded_once_not_once_per_triple(make_store: Any, embedder: Embedder) -> None:

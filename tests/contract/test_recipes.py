@@ -12,6 +12,7 @@ import pytest
 from graphmem import AsyncMemory, Memory, ValidationError
 from graphmem.providers.embed import Embedder
 from graphmem.stores.base import Store
+from tests.counting import CountingStore
 
 FACTS = [
     "Alice met Bob at GraphConf 2025 in San Francisco.",
@@ -21,31 +22,9 @@ FACTS = [
     "Carol owns a boat.",
 ]
 QUERY = "Where does Alice live?"
-KINDS = ("memory", "entity", "relation")
 # What only the graph lane asks of a store: entity look-ups for linking, and the walk.
 GRAPH_CALLS = {("text_search", "entity"), ("vector_search", "entity"), ("get_entities", None),
                ("entities_named", None), ("edges", None), ("memories_mentioning", None)}  # fmt: skip
-
-
-class CountingStore:
-    """Forwards every call to a real store and counts them by (method, record kind when the first argument is
-    one)."""
-
-    def __init__(self, inner: Store) -> None:
-        self.inner = inner
-        self.calls: Counter[tuple[str, str | None]] = Counter()
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self.inner, name)
-        if not callable(attr):
-            return attr
-
-        def counted(*args: Any, **kwargs: Any) -> Any:
-            kind = args[0] if args and isinstance(args[0], str) and args[0] in KINDS else None
-            self.calls[(name, kind)] += 1
-            return attr(*args, **kwargs)
-
-        return counted
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ from typing import Any, cast
 from graphmem import Memory
 from graphmem.providers.embed import Embedder
 from graphmem.stores.base import Store
-from tests.contract.test_recipes import FACTS, CountingStore
+from tests.contract.test_recipes import FACTS
+from tests.counting import CountingStore
 
 Call = tuple[str, str | None]
 LANES = {"default": {"vector", "bm25", "graph"}, "keyword": {"bm25"}, "semantic": {"vector"},
