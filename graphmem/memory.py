@@ -8,6 +8,7 @@ concurrent calls overlap their I/O (model calls, disk) without a second implemen
 from __future__ import annotations
 
 import asyncio
+import copy
 import functools
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -87,6 +88,16 @@ class Memory:
         )
         self.reranker = reranker or make_reranker(self.config.reranker, self.chat)
         self._recipe_rerankers: dict[str, Reranker | None] = {}
+        self.tenant = ""  # the library's own; ``for_tenant`` gives a view fenced to another
+
+    def for_tenant(self, tenant: str) -> Memory:
+        """This memory as one tenant sees it (the service's fence, issue 12): the same store, models and config,
+        with every scope it builds carrying ``tenant``, which the stores match exactly on every read and write. So
+        no user_id, id or filter a caller sends reaches another tenant's records. Closing the view closes nothing."""
+        view = copy.copy(self)
+        view.tenant = validate.identifier("tenant", tenant, self.config.limits)
+        view.close = lambda: None  # type: ignore[method-assign]  # the store belongs to the memory it came from
+        return view
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Memory:
@@ -292,8 +303,13 @@ class Memory:
         return [HistoryEntry.of(e).api() for e in events]
 
     def reset(self) -> None:
-        """Delete every record of every scope in this store."""
-        self.store.reset()
+        """Delete every record of every scope in this store. On a tenant's view (``for_tenant``) only that
+        tenant's: its memories, entities, relations and episodes, one transaction, other tenants untouched (the
+        history of its memories stays, as after ``delete_all``, and is still visible to that tenant only)."""
+        if self.tenant:
+            self.store.delete_scope(Scope(tenant=self.tenant))
+        else:
+            self.store.reset()
 
     def retry_failed(
         self,
@@ -437,8 +453,11 @@ class Memory:
         """Run a read-only Cypher query on a Cypher backend, for exploring the memory graph in a notebook.
 
         Anything that would write is refused (checked with EXPLAIN, and run in a read transaction). Scope is not
-        applied for you: filter on ``user_id``/``agent_id``/``run_id`` in the query itself.
+        applied for you: filter on ``user_id``/``agent_id``/``run_id`` in the query itself. So a tenant's view
+        (``for_tenant``) refuses it: raw Cypher cannot be fenced to one tenant.
         """
+        if self.tenant:
+            raise ValidationError("query", "raw Cypher is not available to a tenant: it could read other tenants")
         if not isinstance(query, str) or not query.strip():
             raise ValidationError("query", f"expected a Cypher query string, got {validate.shown(query)}")
         if params is not None and not isinstance(params, dict):
@@ -453,7 +472,7 @@ class Memory:
 
     # -- helpers -----------------------------------------------------------------------------------------------------
     def _scope(self, user_id: Any, agent_id: Any, run_id: Any, *, required: bool) -> Scope:
-        return validate.scope(user_id, agent_id, run_id, self.config.limits, required=required)
+        return validate.scope(user_id, agent_id, run_id, self.config.limits, required=required, tenant=self.tenant)
 
     def _memory_id(self, memory_id: Any) -> str:
         return validate.identifier("memory_id", memory_id, self.config.limits)

@@ -75,13 +75,18 @@ def normalize_name(name: str) -> str:
 
 
 class Scope(BaseModel):
-    """Who a record belongs to. Every read and write carries one; ``None`` fields are unconstrained on reads."""
+    """Who a record belongs to. Every read and write carries one; ``None`` fields are unconstrained on reads.
+
+    ``tenant`` is the service's fence (issue 12): unlike the three ids it is never free, so a read sees only its own
+    tenant's records, whatever ids it names. The library's own tenant is ``""``; ``Memory.for_tenant`` sets another.
+    It is not one of mem0's scope ids: ``as_dict`` and the API dicts leave it out."""
 
     model_config = ConfigDict(frozen=True)
 
     user_id: str | None = None
     agent_id: str | None = None
     run_id: str | None = None
+    tenant: str = ""
 
     def is_empty(self) -> bool:
         return self.user_id is None and self.agent_id is None and self.run_id is None
@@ -90,8 +95,11 @@ class Scope(BaseModel):
         return {"user_id": self.user_id, "agent_id": self.agent_id, "run_id": self.run_id}
 
     def contains(self, other: Scope) -> bool:
-        """True when a record stored under ``other`` is visible to a read under ``self``."""
-        return all(mine is None or mine == theirs for mine, theirs in zip(self.key(), other.key(), strict=True))
+        """True when a record stored under ``other`` is visible to a read under ``self``: the same tenant, and
+        each id of ``self`` free or equal."""
+        return self.tenant == other.tenant and all(
+            mine is None or mine == theirs for mine, theirs in zip(self.key(), other.key(), strict=True)
+        )
 
     def key(self) -> tuple[str | None, str | None, str | None]:
         return (self.user_id, self.agent_id, self.run_id)

@@ -8,7 +8,8 @@ replay writes is dated as the original (``search(..., as_of=t)`` answers as it d
 episode keeps its id, so the memory, entity and relation ids derived from it are the original ones too. That makes
 an import idempotent: a record whose episode is already stored and done in the same scope is skipped (counted
 under ``skipped``), so an interrupted import can simply be run again; one stored but failed or pending is replayed.
-An id already used by an episode of another scope is not reused (the record gets a new id, same date).
+An id already used by an episode of another scope or tenant is not reused (the record gets a new id, same date), so
+an import can neither skip nor touch what another tenant stored under that id.
 Triples are exported as objects (``source``, ``relationship``, ``destination``, ``fact``, types, ``valid_at``)
 exactly as the episode keeps them; episodes stored by older versions as text lines export as ``[s, r, o]`` lists.
 """
@@ -126,8 +127,8 @@ def _replay(memory: Memory, record: Any, default_scope: dict[str, Any]) -> dict[
     origin = _origin(record)
     if origin is not None and origin.episode_id is not None:
         stored = memory.store.get_episode(origin.episode_id)
-        if stored is not None and stored.scope.as_dict() != scope:
-            origin = origin.model_copy(update={"episode_id": None})  # another scope's episode: a new id
+        if stored is not None and (stored.scope.as_dict() != scope or stored.scope.tenant != memory.tenant):
+            origin = origin.model_copy(update={"episode_id": None})  # another scope's (or tenant's) episode: a new id
         elif stored is not None and stored.status == "done":
             return None  # imported before
     return memory._replay(record, scope, origin)

@@ -114,12 +114,13 @@ def count(field: str, value: Any, limits: LimitsConfig) -> int:
     return checked
 
 
-def scope(user_id: Any, agent_id: Any, run_id: Any, limits: LimitsConfig, *, required: bool) -> Scope:
-    """Checked scope ids; ``required`` calls need at least one, since an unscoped write or read would leak."""
+def scope(user_id: Any, agent_id: Any, run_id: Any, limits: LimitsConfig, *, required: bool, tenant: str = "") -> Scope:
+    """Checked scope ids; ``required`` calls need at least one, since an unscoped write or read would leak. The
+    ``tenant`` comes from the caller's credentials (``Memory.for_tenant``), never from a request's ids."""
     for field, value in (("user_id", user_id), ("agent_id", agent_id), ("run_id", run_id)):
         if value is not None:
             identifier(field, value, limits)
-    checked = Scope(user_id=user_id, agent_id=agent_id, run_id=run_id)
+    checked = Scope(user_id=user_id, agent_id=agent_id, run_id=run_id, tenant=tenant)
     if required and checked.is_empty():
         raise ValidationError("user_id", "one of user_id, agent_id or run_id is required")
     return checked

@@ -1,7 +1,7 @@
 // BM25 over entity names and aliases within the read scope; $query carries the scope as zero-boost phrase
 // clauses, and the best $limit matches are checked exactly, as in memory_fulltext (`yielded` and `floor` tell the
 // caller whether the top $k is complete).
-CALL db.index.fulltext.queryNodes('entity_names_scoped', $query, {limit: $limit}) YIELD node, score
+CALL db.index.fulltext.queryNodes('entity_names_tenant', $query, {limit: $limit}) YIELD node, score
 WITH collect({x: node, score: score}) AS found
 CALL (found) {
   UNWIND found AS f

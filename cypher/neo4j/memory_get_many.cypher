@@ -4,7 +4,7 @@ MATCH (m:Memory {id: $ids[i]})
 OPTIONAL MATCH (e:Episode)-[p:PRODUCED]->(m)
 WITH i, m, p, e ORDER BY p.at, e.id
 WITH i, m, collect(e.id) AS episode_ids
-RETURN m {.id, .text, .hash, .user_id, .agent_id, .run_id, .metadata, .categories, .actor_id, .role, .created_at,
-          .updated_at, .valid_at, .invalid_at, .expired_at,
+RETURN m {.id, .text, .hash, .user_id, .agent_id, .run_id, .tenant, .metadata, .categories, .actor_id, .role,
+          .created_at, .updated_at, .valid_at, .invalid_at, .expired_at,
           embedding: CASE WHEN $with_embeddings THEN m.embedding END} AS memory, episode_ids
 ORDER BY i

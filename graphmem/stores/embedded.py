@@ -58,6 +58,8 @@ from graphmem.stores.vector_index import VectorIndex
 _CHUNK = 500  # SQLite's default limit on host parameters is 32766; keep IN lists modest
 _SCOPE_COLUMNS = ("user_id", "agent_id", "run_id")
 _VECTOR_TABLES: dict[VectorKind, str] = {"memory": "memories", "entity": "entities", "relation": "relations"}
+_TENANT_TABLES = ("episodes", "memories", "entities", "entity_names", "relations", "history")  # the scoped ones
+_ENTITIES_BEFORE_TENANT = "entities_before_tenant"  # a pre-fence entities table while it is copied
 
 
 def _sqlite_failure(path: str) -> Translator:
@@ -100,9 +102,10 @@ def _dict_row(cursor: sqlite3.Cursor, values: tuple[Any, ...]) -> dict[str, Any]
     return {column[0]: value for column, value in zip(cursor.description, values, strict=True)}
 
 
-def _scope_tuple(scope: Scope) -> tuple[str, str, str]:
+def _scope_tuple(scope: Scope) -> tuple[str, str, str, str]:
+    """The stored scope columns in ``_SCOPE_COLUMNS`` order, then the tenant."""
     values = scope_values(scope)
-    return values["user_id"], values["agent_id"], values["run_id"]
+    return values["user_id"], values["agent_id"], values["run_id"], values["tenant"]
 
 
 def _insert(conn: sqlite3.Connection, table: str, props: dict[str, Any]) -> int:
@@ -135,7 +138,7 @@ def _entity_scopes(conn: sqlite3.Connection, entity_ids: Sequence[str]) -> dict[
     out: dict[str, Scope] = {}
     for chunk in _chunks(list(dict.fromkeys(entity_ids))):
         marks = ",".join("?" * len(chunk))
-        rows = conn.execute(f"SELECT id, user_id, agent_id, run_id FROM entities WHERE id IN ({marks})", chunk)
+        rows = conn.execute(f"SELECT id, user_id, agent_id, run_id, tenant FROM entities WHERE id IN ({marks})", chunk)
         out.update((r["id"], scope_of(r)) for r in rows)
     return out
 
@@ -187,19 +190,21 @@ def _blob_once() -> Callable[[Sequence[float] | None], bytes | None]:
 
 
 def _read_scope(scope: Scope, alias: str = "") -> tuple[str, list[str]]:
-    """SQL for a read scope: given fields must match, absent ones are free. Column names are fixed here."""
+    """SQL for a read scope: given ids must match, absent ones are free; the tenant always matches exactly (the
+    fence: no read reaches another tenant's rows, whatever ids it names). Column names are fixed here."""
     prefix = f"{alias}." if alias else ""
-    clauses, params = [], []
+    clauses, params = [f"{prefix}tenant = ?"], [scope.tenant]
     for column, value in zip(_SCOPE_COLUMNS, scope.key(), strict=True):
         if value is not None:
             clauses.append(f"{prefix}{column} = ?")
             params.append(value)
-    return (" AND ".join(clauses) or "1 = 1"), params
+    return " AND ".join(clauses), params
 
 
 def _exact_scope(scope: Scope, alias: str = "") -> tuple[str, list[str]]:
+    """SQL for exactly one scope (unset ids are ''), its tenant included: the keys writes deduplicate on."""
     prefix = f"{alias}." if alias else ""
-    return " AND ".join(f"{prefix}{c} = ?" for c in _SCOPE_COLUMNS), list(_scope_tuple(scope))
+    return " AND ".join(f"{prefix}{c} = ?" for c in (*_SCOPE_COLUMNS, "tenant")), list(_scope_tuple(scope))
 
 
 def _believed(as_of: datetime | None, alias: str = "") -> tuple[str, list[str]]:
@@ -219,7 +224,7 @@ def _believed(as_of: datetime | None, alias: str = "") -> tuple[str, list[str]]:
 _RELATION_COLUMNS = ", ".join(
     f"r.{c}"
     for c in (
-        "id", "source_id", "target_id", "type", "fact", "user_id", "agent_id", "run_id", "confidence",
+        "id", "source_id", "target_id", "type", "fact", "user_id", "agent_id", "run_id", "tenant", "confidence",
         "created_at", "valid_at", "invalid_at", "expired_at", "memory_ids", "episode_ids", "actor_id",
     )
 )  # fmt: skip
@@ -262,12 +267,41 @@ def _migrate_duplicates(conn: sqlite3.Connection) -> None:
         conn.execute(
             "UPDATE memories SET expired_at = ? WHERE expired_at IS NULL AND invalid_at IS NULL AND rid NOT IN"
             " (SELECT MIN(rid) FROM memories WHERE expired_at IS NULL AND invalid_at IS NULL"
-            " GROUP BY user_id, agent_id, run_id, hash)",
+            " GROUP BY tenant, user_id, agent_id, run_id, hash)",
             (iso(utcnow()),),
         )
 
 
+def _migrate_tenant(conn: sqlite3.Connection) -> None:
+    """Stores from before the tenant fence (issue 12): every scoped table gets the ``tenant`` column, its rows the
+    library's own tenant ''. The scope indexes are dropped for the schema script to re-create with the tenant in
+    front; the entities table, whose unique key is a table constraint SQLite cannot alter, is set aside here and
+    copied into the re-created table by ``_finish_migration`` (an interrupted open finishes it next time)."""
+    tables = {r["name"] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    pending = [t for t in _TENANT_TABLES if t in tables and "tenant" not in _columns(conn, t)]
+    if not pending:
+        return
+    with _schema_tx(conn):
+        for table in pending:
+            if table == "entities":
+                conn.execute(f"ALTER TABLE entities RENAME TO {_ENTITIES_BEFORE_TENANT}")
+            else:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN tenant TEXT NOT NULL DEFAULT ''")
+        for index in ("episodes_scope", "memories_scope", "memories_current_hash", "entity_names_lookup"):
+            conn.execute(f"DROP INDEX IF EXISTS {index}")
+
+
+def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
+    return {r["name"] for r in conn.execute(f"PRAGMA table_info({table})")}
+
+
 def _finish_migration(conn: sqlite3.Connection) -> None:
+    aside = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (_ENTITIES_BEFORE_TENANT,))
+    if aside.fetchone() is not None:
+        columns = "rid, id, name, normalized, type, summary, user_id, agent_id, run_id, created_at, embedding"
+        with _schema_tx(conn):
+            conn.execute(f"INSERT INTO entities ({columns}) SELECT {columns} FROM {_ENTITIES_BEFORE_TENANT}")
+            conn.execute(f"DROP TABLE {_ENTITIES_BEFORE_TENANT}")
     if conn.execute("SELECT 1 FROM meta WHERE key = 'fts_rebuild'").fetchone() is None:
         return
     with _schema_tx(conn):
@@ -322,6 +356,7 @@ class EmbeddedStore:
                 conn = self._conn()
                 _migrate(conn)
                 _migrate_history(conn)
+                _migrate_tenant(conn)
                 _migrate_duplicates(conn)
                 conn.executescript(schema)
                 _finish_migration(conn)
@@ -389,7 +424,7 @@ class EmbeddedStore:
                 current = "1" if kind == "entity" else "(expired_at IS NULL AND (invalid_at IS NULL OR invalid_at > ?))"
                 params = [] if kind == "entity" else [now]
                 rows = conn.execute(
-                    f"SELECT id, embedding, user_id, agent_id, run_id, {current} AS cur FROM {table}"
+                    f"SELECT id, embedding, user_id, agent_id, run_id, tenant, {current} AS cur FROM {table}"
                     " WHERE embedding IS NOT NULL",
                     params,
                 )
@@ -455,8 +490,8 @@ class EmbeddedStore:
                 names += [(i, alias, scopes[i]) for i, alias in plan.entity_aliases if i in scopes]
             if names:
                 conn.executemany(
-                    "INSERT OR IGNORE INTO entity_names (entity_id, alias, normalized, user_id, agent_id, run_id)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT OR IGNORE INTO entity_names"
+                    " (entity_id, alias, normalized, user_id, agent_id, run_id, tenant) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [(i, alias, normalize_name(alias), *_scope_tuple(scope)) for i, alias, scope in names],
                 )
             if plan.relations:

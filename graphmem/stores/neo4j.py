@@ -64,7 +64,8 @@ _GRAPH_READS = frozenset(
     }
 )  # fmt: skip
 
-# The full-text indexes' text fields (schema/17_memory_text, 18_entity_names); each also indexes the scope fields.
+# The full-text indexes' text fields (schema/17_memory_text, 18_entity_names); each also indexes the scope fields
+# and the tenant.
 _TEXT_FIELDS = {"memory": ("text",), "entity": ("name", "aliases_text")}
 
 
@@ -107,11 +108,13 @@ class Neo4jDialect(CypherDialect):
         """The quoted word terms over the text fields, AND one zero-boost phrase per set scope field, so Lucene
         keeps only (a superset of) the scope's rows and the scores stay the text's. Scope values are escaped inside
         a quoted phrase, where only backslash and double quote are special; a value the analyzer reduces to nothing
-        drops its clause (a wider superset), and the Cypher checks the scope exactly anyway."""
+        drops its clause (a wider superset), and the Cypher checks the scope exactly anyway. The tenant gets its
+        clause too (the indexes hold it), so another tenant's matches under the same user id never fill the pool;
+        the library's tenant '' has no word to match and none."""
         words = quoted_or_query(terms)
         text = " OR ".join(f"{field}:({words})" for field in _TEXT_FIELDS[kind])
         clauses = [f"({text})"]
-        for field, value in scope.as_dict().items():
+        for field, value in {**scope.as_dict(), "tenant": scope.tenant or None}.items():
             if value is not None:
                 escaped = value.replace("\\", "\\\\").replace('"', '\\"')
                 clauses.append(f'{field}:"{escaped}"^0')

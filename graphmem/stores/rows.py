@@ -48,11 +48,19 @@ def parse_dt(value: str | None) -> datetime | None:
 
 
 def scope_values(scope: Scope) -> dict[str, str]:
-    return {"user_id": scope.user_id or "", "agent_id": scope.agent_id or "", "run_id": scope.run_id or ""}
+    """The scope as stored: the three ids ('' for not set) and the tenant, which every record carries."""
+    return {
+        "user_id": scope.user_id or "", "agent_id": scope.agent_id or "", "run_id": scope.run_id or "",
+        "tenant": scope.tenant,
+    }  # fmt: skip
 
 
 def scope_of(row: Mapping[str, Any]) -> Scope:
-    return Scope(user_id=row["user_id"] or None, agent_id=row["agent_id"] or None, run_id=row["run_id"] or None)
+    """Rows written before the tenant fence have no tenant: they are the library's own (tenant '')."""
+    return Scope(
+        user_id=row["user_id"] or None, agent_id=row["agent_id"] or None, run_id=row["run_id"] or None,
+        tenant=row.get("tenant") or "",
+    )  # fmt: skip
 
 
 def memory_props(m: MemoryRecord) -> dict[str, Any]:

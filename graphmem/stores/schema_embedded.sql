@@ -1,32 +1,35 @@
 -- Schema of the embedded store (SQLite, WAL). Scope columns hold '' for "not set" so that uniqueness and
 -- equality work without NULL special cases. Timestamps are ISO-8601 UTC strings, which sort chronologically.
+-- ``tenant`` is the service's fence (issue 12): every scoped row has one ('' for the library's own), every scoped
+-- read and write matches it exactly, and it leads every scope index and unique key.
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
 CREATE TABLE IF NOT EXISTS episodes (
     id TEXT PRIMARY KEY,
-    user_id TEXT NOT NULL, agent_id TEXT NOT NULL, run_id TEXT NOT NULL,
+    user_id TEXT NOT NULL, agent_id TEXT NOT NULL, run_id TEXT NOT NULL, tenant TEXT NOT NULL DEFAULT '',
     messages TEXT NOT NULL, source TEXT NOT NULL, metadata TEXT NOT NULL,
     created_at TEXT NOT NULL, status TEXT NOT NULL, error TEXT
 );
-CREATE INDEX IF NOT EXISTS episodes_scope ON episodes (user_id, agent_id, run_id);
+CREATE INDEX IF NOT EXISTS episodes_scope ON episodes (tenant, user_id, agent_id, run_id);
 
 -- fts_scope: the user as one full-text token ('u' + hex), so BM25 matches within a user's memories instead of
--- ranking every user's and filtering afterwards. Computed, never stored.
+-- ranking every user's and filtering afterwards. Computed, never stored. The tenant is not in the token (a computed
+-- column cannot change in place): full-text queries match it on the joined row, as every scoped query does.
 CREATE TABLE IF NOT EXISTS memories (
     rid INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
     text TEXT NOT NULL, hash TEXT NOT NULL,
-    user_id TEXT NOT NULL, agent_id TEXT NOT NULL, run_id TEXT NOT NULL,
+    user_id TEXT NOT NULL, agent_id TEXT NOT NULL, run_id TEXT NOT NULL, tenant TEXT NOT NULL DEFAULT '',
     metadata TEXT NOT NULL, categories TEXT NOT NULL, actor_id TEXT, role TEXT,
     created_at TEXT NOT NULL, updated_at TEXT, valid_at TEXT, invalid_at TEXT, expired_at TEXT,
     embedding BLOB,
     fts_scope TEXT GENERATED ALWAYS AS ('u' || hex(user_id)) VIRTUAL
 );
-CREATE INDEX IF NOT EXISTS memories_scope ON memories (user_id, agent_id, run_id, created_at);
+CREATE INDEX IF NOT EXISTS memories_scope ON memories (tenant, user_id, agent_id, run_id, created_at);
 CREATE INDEX IF NOT EXISTS memories_hash ON memories (hash);
 -- One current copy of a fact per exact scope: the store-level guard behind ``apply``'s settling of concurrent adds
 -- (a memory leaves it when expired or invalidated). Stores from before it get it through ``_migrate_duplicates``.
-CREATE UNIQUE INDEX IF NOT EXISTS memories_current_hash ON memories (user_id, agent_id, run_id, hash)
+CREATE UNIQUE INDEX IF NOT EXISTS memories_current_hash ON memories (tenant, user_id, agent_id, run_id, hash)
     WHERE expired_at IS NULL AND invalid_at IS NULL;
 
 CREATE VIRTUAL TABLE IF NOT EXISTS memories_fts USING fts5 (
@@ -52,18 +55,18 @@ CREATE TABLE IF NOT EXISTS entities (
     rid INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
     name TEXT NOT NULL, normalized TEXT NOT NULL, type TEXT NOT NULL, summary TEXT NOT NULL,
-    user_id TEXT NOT NULL, agent_id TEXT NOT NULL, run_id TEXT NOT NULL,
+    user_id TEXT NOT NULL, agent_id TEXT NOT NULL, run_id TEXT NOT NULL, tenant TEXT NOT NULL DEFAULT '',
     created_at TEXT NOT NULL, embedding BLOB,
-    UNIQUE (user_id, agent_id, run_id, normalized)
+    UNIQUE (tenant, user_id, agent_id, run_id, normalized)
 );
 
 -- Every name an entity answers to, its own normalized name included: one lookup path for names and aliases.
 CREATE TABLE IF NOT EXISTS entity_names (
     entity_id TEXT NOT NULL, alias TEXT NOT NULL, normalized TEXT NOT NULL,
-    user_id TEXT NOT NULL, agent_id TEXT NOT NULL, run_id TEXT NOT NULL,
+    user_id TEXT NOT NULL, agent_id TEXT NOT NULL, run_id TEXT NOT NULL, tenant TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (entity_id, normalized)
 );
-CREATE INDEX IF NOT EXISTS entity_names_lookup ON entity_names (normalized, user_id, agent_id, run_id);
+CREATE INDEX IF NOT EXISTS entity_names_lookup ON entity_names (normalized, tenant, user_id, agent_id, run_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS entity_names_fts USING fts5 (
     alias, content = 'entity_names', tokenize = 'porter unicode61'
 );
@@ -78,7 +81,7 @@ CREATE TABLE IF NOT EXISTS relations (
     rid INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
     source_id TEXT NOT NULL, target_id TEXT NOT NULL, type TEXT NOT NULL, fact TEXT NOT NULL,
-    user_id TEXT NOT NULL, agent_id TEXT NOT NULL, run_id TEXT NOT NULL,
+    user_id TEXT NOT NULL, agent_id TEXT NOT NULL, run_id TEXT NOT NULL, tenant TEXT NOT NULL DEFAULT '',
     confidence REAL NOT NULL, created_at TEXT NOT NULL,
     valid_at TEXT, invalid_at TEXT, expired_at TEXT,
     memory_ids TEXT NOT NULL, episode_ids TEXT NOT NULL, actor_id TEXT,
@@ -98,7 +101,7 @@ CREATE TABLE IF NOT EXISTS history (
     id TEXT NOT NULL UNIQUE,
     memory_id TEXT NOT NULL, event TEXT NOT NULL, old_memory TEXT, new_memory TEXT,
     actor_id TEXT, role TEXT, created_at TEXT NOT NULL,
-    user_id TEXT NOT NULL, agent_id TEXT NOT NULL, run_id TEXT NOT NULL,
+    user_id TEXT NOT NULL, agent_id TEXT NOT NULL, run_id TEXT NOT NULL, tenant TEXT NOT NULL DEFAULT '',
     relations TEXT  -- JSON: what an UPDATE did to the graph (relations added, invalidated, unlinked)
 );
 CREATE INDEX IF NOT EXISTS history_memory ON history (memory_id, seq);

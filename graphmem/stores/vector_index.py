@@ -1,4 +1,4 @@
-"""The embedded store's in-memory vector index: rows partitioned by user, exact when small, IVF when large.
+"""The embedded store's in-memory vector index: rows partitioned by (tenant, user), exact when small, IVF when large.
 
 Why this shape: every search is scoped, and nearly always by user. Keeping each user's rows in their own contiguous
 block makes a scoped search a matrix product over that block only, so its cost follows the tenant's size, not the
@@ -6,7 +6,8 @@ store's, and a small tenant never loses neighbours to an unfiltered approximate 
 ``exact_limit`` rows becomes an inverted-file index (spherical k-means, about sqrt(n) lists, each list a
 contiguous block): a search scores the centroids and scans the nearest lists until ``probe_rows`` rows have been
 seen, so its cost stays bounded as the partition grows (sub-linear, not a scan). Reads without a user (agent- or
-run-only scopes) visit every partition.
+run-only scopes) visit every partition of their tenant; a partition never holds two tenants' rows, so one tenant's
+search never scores another's (the service's fence, issue 12).
 
 Deleted rows are tombstoned and a block is compacted when more than half of it is dead.
 """
@@ -106,8 +107,8 @@ class VectorIndex:
         self.exact_limit = exact_limit
         self.probe_rows = probe_rows
         self._lock = threading.RLock()
-        self._parts: dict[str, _Partition] = {}
-        self._user: dict[str, str] = {}  # id -> partition key
+        self._parts: dict[tuple[str, str], _Partition] = {}  # (tenant, user) -> its rows
+        self._user: dict[str, tuple[str, str]] = {}  # id -> partition key
 
     def __len__(self) -> int:
         return len(self._user)
@@ -124,15 +125,16 @@ class VectorIndex:
         if array.shape != (self.dim,):
             raise ValueError(f"vector for {ident!r} has shape {array.shape}, index expects ({self.dim},)")
         user, agent, run = (value or "" for value in scope.key())
+        key = (scope.tenant, user)
         with self._lock:
             if ident in self._user:
                 self.remove(ident)
-            part = self._parts.get(user)
+            part = self._parts.get(key)
             if part is None:
-                part = self._parts[user] = _Partition([_Block(self.dim)])
+                part = self._parts[key] = _Partition([_Block(self.dim)])
             b = self._nearest_list(part, array)
             part.where[ident] = (b, part.blocks[b].append(ident, array, agent, run, current))
-            self._user[ident] = user
+            self._user[ident] = key
 
     def set_current(self, ident: str, current: bool) -> None:
         with self._lock:
@@ -143,10 +145,10 @@ class VectorIndex:
 
     def remove(self, ident: str) -> None:
         with self._lock:
-            user = self._user.pop(ident, None)
-            if user is None:
+            key = self._user.pop(ident, None)
+            if key is None:
                 return
-            part = self._parts[user]
+            part = self._parts[key]
             b, row = part.where.pop(ident)
             block = part.blocks[b]
             block.live[row] = False
@@ -155,7 +157,7 @@ class VectorIndex:
                 part.blocks[b], kept = block.compacted()
                 part.where.update((kept_id, (b, r)) for r, kept_id in enumerate(kept))
             if not part.where:
-                del self._parts[user]
+                del self._parts[key]
 
     def search(self, query: F32, scope: Scope, k: int, current_only: bool) -> list[tuple[str, float]]:
         """Top-k (id, cosine) among live rows visible under ``scope``; ties broken by id for stable order."""
@@ -210,17 +212,19 @@ class VectorIndex:
 
     # -- internals -------------------------------------------------------------------------------------------------
     def _visible(self, scope: Scope) -> list[_Partition]:
-        """The partitions a read scope sees: its user's, or every one when the scope names no user."""
+        """The partitions a read scope sees: its user's in its tenant, or every one of its tenant when the scope
+        names no user."""
         user = scope.key()[0]
         if user is None:
-            return list(self._parts.values())
-        return [self._parts[user]] if user in self._parts else []
+            return [part for (tenant, _), part in self._parts.items() if tenant == scope.tenant]
+        key = (scope.tenant, user)
+        return [self._parts[key]] if key in self._parts else []
 
     def _locate(self, ident: str) -> tuple[_Block, int] | None:
-        user = self._user.get(ident)
-        if user is None:
+        key = self._user.get(ident)
+        if key is None:
             return None
-        part = self._parts[user]
+        part = self._parts[key]
         b, row = part.where[ident]
         return part.blocks[b], row
 

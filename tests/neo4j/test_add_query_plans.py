@@ -10,7 +10,7 @@ import pytest
 from graphmem import Memory
 from graphmem.providers.embed import Embedder
 from graphmem.stores.neo4j import Neo4jStore
-from tests.neo4j.test_query_plans import SCANS, SCOPES, SEEKS
+from tests.neo4j.test_query_plans import SCANS, SCOPES, SEEKS, tenant_view
 from tests.neo4j_server import Neo4jServer
 
 
@@ -20,7 +20,8 @@ def test_an_adds_candidate_searches_seek_an_index_and_never_scan(
 ) -> None:
     store = Neo4jStore(neo4j_server.uri, neo4j_server.username, neo4j_server.password, None, embedder.dim)
     store.reset()
-    with Memory(store=store, embedder=embedder) as m:
+    with Memory(store=store, embedder=embedder) as library:
+        m = tenant_view(library, SCOPES[shape])  # the scope's tenant's view
         ids: dict[str, Any] = {k: v for k, v in SCOPES[shape].as_dict().items() if v}
         m.add("Alice Smith met Bob Jones at the coffee shop in Berlin.", **ids)
         with store.trace_reads() as traced:

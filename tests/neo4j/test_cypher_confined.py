@@ -26,7 +26,7 @@ REFUSED_BY: dict[str, str | None] = {
     "CALL db.labels()": "ProcedureCall",
     "CALL db.labels() YIELD label RETURN label": "ProcedureCall",
     "CALL dbms.components() YIELD name RETURN name": None,  # typed "s" (schema), refused before the plan is read
-    "CALL db.index.fulltext.queryNodes('memory_text_scoped', 'tea') YIELD node RETURN node": "ProcedureCall",
+    "CALL db.index.fulltext.queryNodes('memory_text_tenant', 'tea') YIELD node RETURN node": "ProcedureCall",
     "CALL db.index.vector.queryNodes('memory_embedding', 3, [0.1]) YIELD node RETURN node": "ProcedureCall",
     "CALL apoc.load.json('file:///etc/passwd')": None,  # no APOC here: "no such procedure"
     "MATCH (m:Memory) CALL db.labels() YIELD label RETURN m, label": "ProcedureCall",

@@ -119,8 +119,9 @@ def test_schema_setup_is_idempotent_and_creates_the_indexes(neo4j_server: Neo4jS
     by_name = {r["name"]: (r["type"], r["state"]) for r in rows}
     for name in ("memory_embedding", "entity_embedding", "relation_embedding"):
         assert by_name[name] == ("VECTOR", "ONLINE")
-    for name in ("memory_text_scoped", "entity_names_scoped"):
+    for name in ("memory_text_tenant", "entity_names_tenant"):
         assert by_name[name] == ("FULLTEXT", "ONLINE")
+    assert not {"memory_text_scoped", "entity_names_scoped"} & set(by_name)  # replaced: they lack the tenant
     assert by_name["memory_scope"][0] == "RANGE"
     again.close()
 

@@ -33,8 +33,10 @@ SCOPES = {
     "agent": Scope(agent_id="helper"),
     "run": Scope(run_id="chat-1"),
     "user+run": Scope(user_id="alex", run_id="chat-1"),
+    "tenant": Scope(user_id="alex", tenant="acme"),  # the tenant is tested on what the seek finds (issue 12)
 }
-KEY = {"user": "user_id", "agent": "agent_id", "run": "run_id", "user+run": "run_id"}  # the key each shape seeks on
+# the key each shape seeks on
+KEY = {"user": "user_id", "agent": "agent_id", "run": "run_id", "user+run": "run_id", "tenant": "user_id"}
 
 
 @pytest.fixture(scope="module")
@@ -44,10 +46,10 @@ def memory(neo4j_server: Neo4jServer, embedder: Embedder) -> Iterator[Memory]:
     store.reset()
     m = Memory(store=store, embedder=embedder)
     for scope in SCOPES.values():
-        ids = {k: v for k, v in scope.as_dict().items() if v}
-        m.add_triples([("Alice Smith", "MET", "Bob Jones"), ("Bob Jones", "WORKS_AT", "Globex"),
-                       ("Globex", "LOCATED_IN", "Berlin"), ("Alex", "KNOWS", "Alice Smith")], **ids)  # fmt: skip
-        m.add("Alice Smith met Bob Jones at the coffee shop in Berlin.", **ids)  # relations a filter can keep
+        ids, view = {k: v for k, v in scope.as_dict().items() if v}, tenant_view(m, scope)
+        view.add_triples([("Alice Smith", "MET", "Bob Jones"), ("Bob Jones", "WORKS_AT", "Globex"),
+                          ("Globex", "LOCATED_IN", "Berlin"), ("Alex", "KNOWS", "Alice Smith")], **ids)  # fmt: skip
+        view.add("Alice Smith met Bob Jones at the coffee shop in Berlin.", **ids)  # relations a filter can keep
     rng = np.random.default_rng(3)
     now = utcnow()
     for user, n in (("big0", 400), ("big1", 400), ("alex", 30)):
@@ -96,12 +98,18 @@ def _unit_rows(rng: np.random.Generator, n: int, dim: int) -> np.ndarray:
     return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 
+def tenant_view(memory: Memory, scope: Scope) -> Memory:
+    """The memory as the scope's tenant sees it."""
+    return memory.for_tenant(scope.tenant) if scope.tenant else memory
+
+
 def _traced_search(memory: Memory, scope: Scope, **kwargs: Any) -> list[TracedRead]:
     store = memory.store
     assert isinstance(store, Neo4jStore)
     ids = {k: v for k, v in scope.as_dict().items() if v}
+    view = tenant_view(memory, scope)
     with store.trace_reads() as traced:
-        found = memory.search("What do I know about Alice Smith and coffee in Berlin?", **ids, **kwargs)
+        found = view.search("What do I know about Alice Smith and coffee in Berlin?", **ids, **kwargs)
     assert found["results"] and found["relations"]  # every lane had something to do
     return list(traced)
 
@@ -130,6 +138,7 @@ def test_every_search_query_seeks_an_index_and_never_scans(memory: Memory, shape
             for field, value in SCOPES[shape].as_dict().items():  # the scope is inside the Lucene query
                 if value is not None:
                     assert f'{field}:"{value}"^0' in params["query"]
+            assert ('tenant:"' in params["query"]) == bool(SCOPES[shape].tenant)
 
 
 def test_the_filtered_path_lists_the_scope_through_an_index(memory: Memory) -> None:

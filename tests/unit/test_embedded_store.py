@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -149,4 +150,47 @@ def test_a_store_holding_copies_of_one_fact_keeps_the_oldest_current_on_open(
     assert [m["id"] for m in reopened.get_all(user_id="u1")["results"]] == [first]
     again = reopened.add("Zoe likes green tea", user_id="u1", infer=False)["results"][0]
     assert (again["id"], again["event"]) == (first, "NONE")
+    reopened.close()
+
+
+def test_a_store_from_before_the_tenant_fence_is_migrated_on_open(tmp_path: Path, embedder: Embedder) -> None:
+    """A store written before tenants (issue 12) holds the library's own data: on open every row joins tenant '',
+    the scope keys gain the tenant (the entities' unique key is a table constraint, so that table is rebuilt), and
+    a tenant can then hold the same user's same names beside it without touching the library's."""
+    new, old = tmp_path / "new.db", tmp_path / "old.db"
+    memory = Memory(store=EmbeddedStore(new, embedder.dim), embedder=embedder)
+    memory.add("Alice met Bob at GraphConf 2025 in San Francisco.", user_id="u")
+    memory.add_triples([("Alice", "KNOWS", "Carol")], user_id="u")
+    before = memory.get_all(user_id="u"), memory.neighbors("Alice", user_id="u")
+    found = [r["id"] for r in memory.search("Who does Alice know?", user_id="u")["results"]]
+    memory.close()
+    # The same rows in a file of the schema before the fence: no tenant column, scope keys without it.
+    schema = resources.files("graphmem.stores").joinpath("schema_embedded.sql").read_text(encoding="utf-8")
+    conn = sqlite3.connect(old)
+    conn.executescript(schema.replace(", tenant TEXT NOT NULL DEFAULT ''", "").replace("tenant, ", ""))
+    assert all("tenant" not in (sql or "") for (sql,) in conn.execute("SELECT sql FROM sqlite_master"))
+    conn.execute("ATTACH DATABASE ? AS new", (str(new),))
+    tables = conn.execute("SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE '%fts%'")
+    for (table,) in tables.fetchall():
+        columns = ", ".join(r[1] for r in conn.execute(f"PRAGMA main.table_info({table})"))
+        conn.execute(f"INSERT INTO main.{table} ({columns}) SELECT {columns} FROM new.{table}")
+    conn.commit()
+    conn.close()
+
+    for _ in range(2):  # the second open finds nothing left to migrate
+        reopened = Memory(store=EmbeddedStore(old, embedder.dim), embedder=embedder)
+        assert (reopened.get_all(user_id="u"), reopened.neighbors("Alice", user_id="u")) == before
+        assert [r["id"] for r in reopened.search("Who does Alice know?", user_id="u")["results"]] == found
+        reopened.close()
+    reopened = Memory(store=EmbeddedStore(old, embedder.dim), embedder=embedder)
+    acme = reopened.for_tenant("acme")
+    assert acme.get_all(user_id="u")["results"] == []
+    acme.add_triples([("Alice", "KNOWS", "Dave")], user_id="u")
+    assert [r["destination"] for r in acme.neighbors("Alice", user_id="u")["relations"]] == ["Dave"]
+    assert reopened.neighbors("Alice", user_id="u") == before[1]
+    conn = sqlite3.connect(old)
+    rows = conn.execute("SELECT tenant FROM entities WHERE normalized = 'alice' ORDER BY tenant").fetchall()
+    assert rows == [("",), ("acme",)]
+    assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'entities_before_tenant'").fetchall() == []
+    conn.close()
     reopened.close()

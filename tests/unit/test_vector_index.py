@@ -23,6 +23,23 @@ def test_search_is_exact_within_scope_and_current_only() -> None:
     assert [i for i, _ in index.search(unit(1, 0), Scope(), 2, current_only=True)] == ["a", "b"]
 
 
+def test_a_search_never_scores_another_tenants_rows() -> None:
+    """Partitions are per (tenant, user): the same user id in two tenants is two partitions, and a scope without a
+    user visits only its own tenant's (issue 12's fence)."""
+    index = VectorIndex(2)
+    index.upsert("mine", unit(1, 1), Scope(user_id="u", tenant="acme"))
+    index.upsert("theirs", unit(1, 0), Scope(user_id="u", tenant="globex"))
+    index.upsert("library", unit(1, 0.01), Scope(user_id="u"))
+    for scope in (Scope(user_id="u", tenant="acme"), Scope(tenant="acme")):
+        assert [i for i, _ in index.search(unit(1, 0), scope, 5, current_only=True)] == ["mine"]
+        assert [[i for i, _ in hits] for hits in index.search_many([unit(1, 0)], scope, 5, True)] == [["mine"]]
+    assert [i for i, _ in index.search(unit(1, 0), Scope(user_id="u"), 5, current_only=True)] == ["library"]
+    index.upsert("theirs", unit(1, 0), Scope(user_id="u", tenant="acme"))  # moved: leaves globex's partition
+    assert index.search(unit(1, 0), Scope(tenant="globex"), 5, current_only=True) == []
+    index.remove("mine")
+    assert [i for i, _ in index.search(unit(1, 0), Scope(tenant="acme"), 5, current_only=True)] == ["theirs"]
+
+
 def test_upsert_replaces_remove_hides_and_compaction_keeps_results() -> None:
     index = VectorIndex(2)
     rng = np.random.default_rng(0)

@@ -28,6 +28,7 @@ class MemoryRow(TypedDict):
     user_id: str
     agent_id: str
     run_id: str
+    tenant: str | None  # None on a node written before the tenant fence and not yet backfilled (rows.scope_of: '')
     metadata: str  # JSON text
     categories: str  # JSON text
     actor_id: str | None
@@ -54,6 +55,7 @@ class EntityRow(TypedDict):
     user_id: str
     agent_id: str
     run_id: str
+    tenant: str | None  # None on a node written before the tenant fence and not yet backfilled (rows.scope_of: '')
     created_at: str
     aliases: list[str]
     names: list[str]
@@ -68,6 +70,7 @@ class RelationRow(TypedDict):
     user_id: str
     agent_id: str
     run_id: str
+    tenant: str | None  # None on a node written before the tenant fence and not yet backfilled (rows.scope_of: '')
     confidence: float
     created_at: str
     valid_at: str | None

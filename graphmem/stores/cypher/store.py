@@ -3,7 +3,9 @@ the queries of a dialect (``dialect.py``: a folder chain of query files plus a s
 
 Graph shape: ``(:Episode)-[:PRODUCED]->(:Memory)-[:MENTIONS]->(:Entity)-[:RELATES {type, fact, ...}]->(:Entity)``,
 plus ``(:History)`` events. Relation types are a validated property of one ``RELATES`` edge type, so no query is
-ever assembled from text. Scope fields hold '' when unset; timestamps are ISO-8601 UTC strings.
+ever assembled from text. Scope fields hold '' when unset; timestamps are ISO-8601 UTC strings. Every record also
+carries its tenant (the service's fence, issue 12), which the scope fragments (``in_scope``, ``exact_scope``,
+``seek``) match exactly on every scoped read and write, and which the entity and write-lock keys include.
 
 Reads are one query each, in an auto-commit transaction (one round trip), and their cost follows the scope, not
 the store: a scope's rows come from an index seek on its most selective key (``_seek``, the ``seek`` fragment),
@@ -75,7 +77,8 @@ _TEXT_POOL = 3  # full-text matches handed over per hit asked for (the rest of a
 
 
 def _read_scope(scope: Scope) -> dict[str, str | None]:
-    return {"user_id": scope.user_id, "agent_id": scope.agent_id, "run_id": scope.run_id}
+    """A read scope's parameters (``in_scope``, ``seek``): a null id is free; the tenant is always matched."""
+    return {"user_id": scope.user_id, "agent_id": scope.agent_id, "run_id": scope.run_id, "tenant": scope.tenant}
 
 
 def _seek(scope: Scope) -> dict[str, str | None]:
