@@ -10,6 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from graphmem.errors import (
+    AuthError,
     ConfigError,
     ExtractionError,
     GraphmemError,
@@ -21,17 +22,27 @@ from graphmem.errors import (
 )
 
 if TYPE_CHECKING:
+    from graphmem.client import AsyncMemoryClient, MemoryClient
     from graphmem.config import MemoryConfig
     from graphmem.memory import AsyncMemory, Memory
 
-_LAZY = {"AsyncMemory": "graphmem.memory", "Memory": "graphmem.memory", "MemoryConfig": "graphmem.config"}
+_LAZY = {
+    "AsyncMemory": "graphmem.memory",
+    "Memory": "graphmem.memory",
+    "MemoryConfig": "graphmem.config",
+    "MemoryClient": "graphmem.client",  # needs httpx (the server extra)
+    "AsyncMemoryClient": "graphmem.client",
+}
 
 __all__ = [
     "AsyncMemory",
+    "AsyncMemoryClient",
+    "AuthError",
     "ConfigError",
     "ExtractionError",
     "GraphmemError",
     "Memory",
+    "MemoryClient",
     "MemoryConfig",
     "NotFoundError",
     "StoreConflict",

@@ -56,11 +56,20 @@ class StoreOption(click.Option):
         return super().get_help_record(ctx)
 
 
-def memory_options(fn: F) -> F:
-    """--store/--config/--user/--agent/--run/--json, shared by every command that opens a memory."""
+def store_options(fn: F) -> F:
+    """--store/--config: which store a command opens (every command that opens a memory has them)."""
     options = [
         click.option("--store", cls=StoreOption, default_file=default_store, type=click.Path(dir_okay=False)),
         click.option("--config", type=click.Path(exists=True, dir_okay=False), help="YAML config file."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def memory_options(fn: F) -> F:
+    """--store/--config/--user/--agent/--run/--json, shared by every command that opens a memory in a scope."""
+    options = [
         click.option("--user", "user_id", help="user_id scope."),
         click.option("--agent", "agent_id", help="agent_id scope."),
         click.option("--run", "run_id", help="run_id scope."),
@@ -68,7 +77,7 @@ def memory_options(fn: F) -> F:
     ]
     for option in reversed(options):
         fn = option(fn)
-    return fn
+    return store_options(fn)
 
 
 def scope_of(kwargs: dict[str, Any], *, required: bool = False) -> dict[str, Any]:
@@ -434,3 +443,104 @@ def _json_option(name: str, value: str | None) -> Any:
         return json.loads(value)
     except json.JSONDecodeError as exc:
         raise click.BadParameter(f"not valid JSON: {exc}", param_hint=name) from None
+
+
+# -- the service ------------------------------------------------------------------------------------------------------
+@main.command()
+@store_options
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option(
+    "--insecure-local",
+    is_flag=True,
+    help="Serve without API keys, in the library's own tenant, on loopback only (a --host elsewhere is refused).",
+)
+@click.option("--max-body-bytes", type=int, help="Largest request body accepted (default 4 MiB); more is a 413.")
+@click.option(
+    "--log-level", default="info", show_default=True, type=click.Choice(["debug", "info", "warning", "error"])
+)
+@handle_errors
+def serve(
+    store: str | None,
+    config: str | None,
+    host: str,
+    port: int,
+    insecure_local: bool,
+    max_body_bytes: int | None,
+    log_level: str,
+) -> None:
+    """Serve the memory over REST (mem0's routes plus the graph). Every route but /health needs an API key of
+    `graphmem keys create`; the key's tenant fences every read and write."""
+    try:
+        from graphmem.service.serve import serve as run
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] in ("fastapi", "starlette", "uvicorn"):
+            raise click.ClickException(
+                "graphmem serve needs the server extra: pip install 'graphmem[server]'"
+            ) from None
+        raise
+    limit = {} if max_body_bytes is None else {"max_body_bytes": max_body_bytes}
+    with _open(store, config) as memory:
+        run(memory, host, port, insecure_local=insecure_local, log_level=log_level, **limit)
+
+
+@main.group()
+def keys() -> None:
+    """Create, list and revoke the API keys of `graphmem serve` (kept in the store, as salted hashes)."""
+
+
+@keys.command(name="create")
+@store_options
+@click.option("--tenant", required=True, help="The tenant whose data the key reaches (and nothing else).")
+@click.option("--admin", is_flag=True, help="The key may also reset the store.")
+@click.option("--json", "as_json", is_flag=True, help="Print the new key's record, key included, as JSON.")
+@handle_errors
+def keys_create(store: str | None, config: str | None, tenant: str, admin: bool, as_json: bool) -> None:
+    """Create a key and print it: this is the only time it is shown."""
+    from graphmem.service.keys import Keys, key_table
+
+    with _open(store, config) as memory:
+        memory.for_tenant(tenant)  # the tenant's checks (non-blank, length, characters), as the server applies them
+        record, key = Keys(key_table(memory.store)).create(tenant, admin)
+    _emit(
+        {**record.as_dict(), "key": key},
+        as_json,
+        lambda r: click.echo(
+            f"created key {r['id']} for tenant {r['tenant']!r}{' (admin)' if r['admin'] else ''}; "
+            f"it is shown only now:\n{r['key']}"
+        ),
+    )
+
+
+@keys.command(name="list")
+@store_options
+@click.option("--json", "as_json", is_flag=True)
+@handle_errors
+def keys_list(store: str | None, config: str | None, as_json: bool) -> None:
+    """Ids, tenants, rights and dates of the keys (never a key itself)."""
+    from graphmem.service.keys import Keys, key_table
+
+    with _open(store, config, must_exist=True) as memory:
+        records = [r.as_dict() for r in Keys(key_table(memory.store)).list_keys()]
+
+    def human(rows: list[dict[str, Any]]) -> None:
+        for r in rows:
+            state = f"revoked {r['revoked_at'][:19]}" if r["revoked_at"] else "active"
+            click.echo(f"{r['id']}  {r['tenant']:<20} {'admin' if r['admin'] else 'user ':<5}  "
+                       f"created {r['created_at'][:19]}  {state}")  # fmt: skip
+        click.echo(f"({len(rows)} keys)")
+
+    _emit(records, as_json, human)
+
+
+@keys.command(name="revoke")
+@click.argument("key_id")
+@store_options
+@handle_errors
+def keys_revoke(key_id: str, store: str | None, config: str | None) -> None:
+    """Revoke the key KEY_ID (as `keys list` shows it): requests with it are refused from now on."""
+    from graphmem.service.keys import Keys, key_table
+
+    with _open(store, config, must_exist=True) as memory:
+        Keys(key_table(memory.store)).revoke(key_id)
+    click.echo(f"revoked key {key_id}")

@@ -48,3 +48,12 @@ class StoreConflict(StoreError):
 
 class ExtractionError(GraphmemError):
     """Extraction failed where nothing may be written without it (``update``): nothing changed; retry the call."""
+
+
+class AuthError(GraphmemError):
+    """The service refused the caller's credentials: no API key, an unknown or revoked one (HTTP 401), or a key
+    without the right for the call, such as a non-admin key asking for ``reset`` (HTTP 403, ``status``)."""
+
+    def __init__(self, message: str, status: int = 401) -> None:
+        self.status = status
+        super().__init__(message)

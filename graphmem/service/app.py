@@ -1,0 +1,41 @@
+"""The FastAPI application of ``graphmem serve``: routes, error handlers, body limit and auth, assembled once.
+
+``build_app`` is the application without a memory (what ``openapi.json`` is generated from); ``create_app`` gives
+it the server's one ``Memory`` and key table. ``keys=None`` is ``--insecure-local``: no key is asked for and every
+request acts in the library's own tenant, which is why the CLI binds that mode to loopback only.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+import graphmem
+from graphmem.memory import Memory
+from graphmem.service import errors
+from graphmem.service.keys import Keys
+from graphmem.service.routes import graph, memories, system
+
+# mem0's server takes what uvicorn takes (unbounded); 4 MiB holds a long conversation or a large import batch, and
+# bounds what one request makes the server hold in memory (``graphmem serve --max-body-bytes`` changes it).
+MAX_BODY_BYTES = 4 * 1024 * 1024
+
+
+def build_app(max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
+    app = FastAPI(
+        title="graphmem",
+        version=graphmem.__version__,
+        description="Graph memory for AI agents: mem0's REST routes plus the graph. Every route but /health needs "
+        "an API key ('Authorization: Token <key>'); a key's tenant fences every read and write.",
+    )
+    for module in (memories, graph, system):
+        app.include_router(module.router)
+    errors.install(app)
+    app.add_middleware(errors.BodyLimit, max_bytes=max_body_bytes)
+    return app
+
+
+def create_app(memory: Memory, keys: Keys | None, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
+    app = build_app(max_body_bytes)
+    app.state.memory = memory
+    app.state.keys = keys
+    return app

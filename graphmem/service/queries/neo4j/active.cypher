@@ -1,0 +1,3 @@
+MATCH (k:ApiKey)
+WHERE k.revoked_at IS NULL
+RETURN count(k) AS n

@@ -1,0 +1,1 @@
+CREATE CONSTRAINT graphmem_api_key_id IF NOT EXISTS FOR (k:ApiKey) REQUIRE k.id IS UNIQUE

@@ -1,0 +1,97 @@
+"""mem0's memory routes: each is one call of the ``Memory`` method of the same name, on the caller's tenant.
+
+Plain ``def`` routes: FastAPI runs them on its thread pool, since the library is synchronous.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from graphmem.errors import NotFoundError, ValidationError
+from graphmem.results import AddResult, HistoryEntry, SearchResult, UpdateResult
+from graphmem.service.auth import Fenced
+from graphmem.service.bodies import AddBody, ScopeIds, SearchBody, UpdateBody
+from graphmem.service.platform import lift_scope
+
+router = APIRouter(tags=["memories"])
+
+
+def query_scope(user_id: str | None = None, agent_id: str | None = None, run_id: str | None = None) -> dict[str, str]:
+    """The scope ids of a route without a body, from the query string."""
+    return ScopeIds(user_id=user_id, agent_id=agent_id, run_id=run_id).ids()
+
+
+QueryScope = Annotated[dict[str, str], Depends(query_scope)]
+
+
+@router.post("/memories", response_model=None, responses={200: {"model": AddResult}})
+def add(body: AddBody, memory: Fenced) -> dict[str, Any]:
+    return memory.add(body.messages, **body.ids(), metadata=body.metadata, infer=body.infer, prompt=body.prompt)
+
+
+@router.get("/memories", response_model=None)
+def get_all(
+    memory: Fenced,
+    scope: QueryScope,
+    limit: int = 100,
+    filters: Annotated[str | None, Query(description="The filter tree as JSON")] = None,
+) -> dict[str, Any]:
+    ids, parsed = lift_scope(scope, _json_query("filters", filters))
+    return memory.get_all(**ids, limit=limit, filters=parsed)
+
+
+@router.get("/memories/{memory_id}", response_model=None)
+def get(memory_id: str, memory: Fenced, scope: QueryScope) -> dict[str, Any]:
+    found = memory.get(memory_id, **scope)
+    if found is None:  # Memory.get answers None; over HTTP an unknown id (or another tenant's) is a 404
+        raise NotFoundError("memory", memory_id)
+    return found
+
+
+@router.put("/memories/{memory_id}", response_model=None, responses={200: {"model": UpdateResult}})
+def update(memory_id: str, body: UpdateBody, memory: Fenced, scope: QueryScope) -> dict[str, Any]:
+    return memory.update(memory_id, body.data, **scope)
+
+
+@router.delete("/memories/{memory_id}", response_model=None)
+def delete(memory_id: str, memory: Fenced, scope: QueryScope) -> dict[str, Any]:
+    return memory.delete(memory_id, **scope)
+
+
+@router.delete("/memories", response_model=None)
+def delete_all(memory: Fenced, scope: QueryScope) -> dict[str, Any]:
+    return memory.delete_all(**scope)
+
+
+@router.get("/memories/{memory_id}/history", response_model=None, responses={200: {"model": list[HistoryEntry]}})
+def history(memory_id: str, memory: Fenced, scope: QueryScope) -> list[dict[str, Any]]:
+    return memory.history(memory_id, **scope)
+
+
+@router.post("/search", response_model=None, responses={200: {"model": SearchResult}})
+def search(body: SearchBody, memory: Fenced) -> dict[str, Any]:
+    if body.limit is not None and body.top_k is not None and body.limit != body.top_k:
+        raise ValidationError("top_k", f"top_k ({body.top_k}) and limit ({body.limit}) disagree; give one")
+    ids, filters = lift_scope(body.ids(), body.filters)
+    return memory.search(
+        body.query,
+        **ids,
+        limit=body.limit if body.limit is not None else body.top_k if body.top_k is not None else 10,
+        filters=filters,
+        threshold=body.threshold,
+        rerank=body.rerank,
+        as_of=body.as_of,
+        recipe=body.recipe,
+    )
+
+
+def _json_query(field: str, value: str | None) -> Any:
+    if value is None:
+        return None
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise ValidationError(field, f"not valid JSON: {exc}") from None
