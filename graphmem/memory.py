@@ -510,6 +510,7 @@ class AsyncMemory:
     ) -> None:
         self.sync = Memory(config, **components)
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="graphmem")
+        self._owner = True  # False on a ``for_tenant`` view, which shares the pool and the store
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> AsyncMemory:
@@ -574,7 +575,17 @@ class AsyncMemory:
     async def cypher(self, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         return await self._run(self.sync.cypher, query, params)
 
+    def for_tenant(self, tenant: str) -> AsyncMemory:
+        """``Memory.for_tenant`` for coroutines: a view on the same memory and thread pool, fenced to ``tenant``.
+        Closing the view closes nothing (the pool and the store belong to the memory it came from)."""
+        view = copy.copy(self)
+        view.sync = self.sync.for_tenant(tenant)
+        view._owner = False
+        return view
+
     async def close(self) -> None:
+        if not self._owner:
+            return
         self._pool.shutdown(wait=True)
         self.sync.close()
 

@@ -74,8 +74,25 @@ def test_async_methods_mirror_memory(make_store: Callable[[], Store], embedder: 
 
 def test_every_memory_method_has_a_coroutine_twin() -> None:
     methods = {n for n, v in vars(Memory).items() if callable(v) and not n.startswith("_")}
-    methods -= {"from_config", "from_config_file"}  # constructors, the same on both
+    methods -= {"from_config", "from_config_file", "for_tenant"}  # constructors (of a view), the same on both
     assert methods == {n for n in methods if inspect.iscoroutinefunction(getattr(AsyncMemory, n, None))}
+
+
+def test_an_async_tenant_view_is_fenced_and_closing_it_keeps_the_memory(
+    make_store: Callable[[], Store], embedder: Embedder
+) -> None:
+    async def main() -> None:
+        async with AsyncMemory(store=make_store(), embedder=embedder) as m:
+            acme, globex = m.for_tenant("acme"), m.for_tenant("globex")
+            added = await acme.add("Alice likes tea", user_id="u", infer=False)
+            memory_id = added["results"][0]["id"]
+            assert await globex.get(memory_id) is None
+            assert (await globex.get_all(user_id="u"))["results"] == []
+            await acme.close()  # a view: the pool and the store stay open
+            assert (await acme.get(memory_id)) is not None
+            assert (await m.get_all(user_id="u"))["results"] == []  # the library's own tenant is another
+
+    asyncio.run(main())
 
 
 def test_sync_memory_works_inside_a_running_event_loop(memory: Memory) -> None:
