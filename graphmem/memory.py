@@ -26,7 +26,7 @@ from graphmem.ingest.normalize import normalize_messages, normalize_metadata
 from graphmem.ingest.pipeline import Ingestor
 from graphmem.ingest.plan import derived_id
 from graphmem.ingest.triples import triples_extraction
-from graphmem.models import HistoryEvent, MemoryRecord, Origin, Scope, parse_datetime, utcnow
+from graphmem.models import Episode, HistoryEvent, MemoryRecord, Origin, Scope, parse_datetime, utcnow
 from graphmem.providers.embed import Embedder
 from graphmem.providers.llm import ChatModel
 from graphmem.providers.phrases import PhraseVectors
@@ -334,7 +334,7 @@ class Memory:
         cutoff = utcnow() - stale_after
         due = [e for e in self.store.list_episodes(scope)
                if e.status == "failed" or (e.status == "pending" and e.created_at <= cutoff)]  # fmt: skip
-        results = [self._ingest.process(e, infer=e.source != "raw", prompt=None) for e in due]
+        results = [self._retry(e) for e in due]
         still = sum(1 for r in results if r.error)
         return {
             "retried": len(due),
@@ -342,6 +342,16 @@ class Memory:
             "failed": still,
             "results": [r.api() for r in results],
         }
+
+    def _retry(self, episode: Episode) -> AddResult:
+        """Process a stored episode again the way it was first added: a conversation through extraction (or
+        verbatim), an ``add_triples`` episode from its own triples, never through an extractor reading their JSON."""
+        triples = episode.triples()
+        if triples is None:
+            return self._ingest.process(episode, infer=episode.source != "raw", prompt=None)
+        origin = Origin(episode_id=episode.id, created_at=episode.created_at)
+        extraction = triples_extraction(triples, self.config.limits)
+        return self._ingest.add_known(extraction, episode.scope, episode.metadata, "triples", origin)
 
     # -- graph primitives ----------------------------------------------------------------------------------------------
     def add_triples(
