@@ -8,6 +8,12 @@ written against ``Memory`` runs against a server unchanged.
 
 Connections are pooled (one ``httpx`` client per ``MemoryClient``); a 429 or 5xx answer, or a connection that
 could not be made, is retried with exponential backoff (honouring ``Retry-After``); a 4xx is never retried.
+
+What cannot cross the wire is refused here as ``Memory`` refuses it, with a ``ValidationError`` naming the field:
+a value JSON has no form for (a set, bytes, NaN, a non-string key; ``json.dumps`` would raise ``TypeError``, or
+quietly turn the key ``3`` into ``"3"``), and a lone surrogate in a URL (UTF-8 cannot encode it). Everything else
+goes to the server, whose library checks the values with its own limits: lone surrogates in a body travel as
+``\\ud800`` escapes, so the server refuses them by field exactly as ``Memory`` does.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import math
 import os
 import time
 from collections.abc import Callable, Coroutine, Iterable, Mapping
@@ -35,6 +42,7 @@ from graphmem.errors import (
     StoreUnavailable,
     ValidationError,
 )
+from graphmem.validate import check_chars
 
 __all__ = ["AsyncMemoryClient", "MemoryClient"]
 
@@ -43,6 +51,9 @@ DEFAULT_TIMEOUT = 60.0  # seconds; an add with an LLM extractor makes up to two 
 DEFAULT_RETRIES = 3  # attempts after the first, on 429, 5xx or a refused connection
 BACKOFF = 0.25  # seconds before the first retry, doubled each time (capped by MAX_BACKOFF)
 MAX_BACKOFF = 8.0
+# Nesting the client sends at most: the server's JSON parser stops at 200 levels, and the library's own limits are
+# far below (``limits.max_metadata_depth``, 16 by default), so deeper data could only fail later and less clearly.
+MAX_DEPTH = 100
 _RETRIED_TRANSPORT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.RemoteProtocolError)
 
 P = ParamSpec("P")
@@ -73,14 +84,75 @@ def _lines(response: httpx.Response) -> list[dict[str, Any]]:
     return [json.loads(line) for line in response.text.splitlines() if line.strip()]
 
 
+def _graph(response: httpx.Response) -> Any:
+    """``GET /graph``'s nodes and edges as the ``networkx.MultiDiGraph`` ``Memory.to_networkx`` returns."""
+    import networkx as nx
+
+    data = response.json()
+    graph = nx.MultiDiGraph()
+    for node in data["nodes"]:
+        graph.add_node(node["id"], **node["attributes"])
+    for edge in data["edges"]:
+        graph.add_edge(edge["source"], edge["target"], key=edge["key"], **edge["attributes"])
+    return graph
+
+
+def _url_text(field: str, value: Any) -> Any:
+    """``value``, unless it is a string a URL cannot carry (a lone surrogate has no UTF-8 form): then ``Memory``'s
+    own error for it, naming ``field``."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            check_chars(field, value, free_text=False)  # raises: no identifier may hold a lone surrogate
+            raise
+    return value
+
+
 def _scope(user_id: str | None, agent_id: str | None, run_id: str | None) -> dict[str, str]:
-    return {k: v for k, v in (("user_id", user_id), ("agent_id", agent_id), ("run_id", run_id)) if v is not None}
+    ids = (("user_id", user_id), ("agent_id", agent_id), ("run_id", run_id))
+    return {k: _url_text(k, v) for k, v in ids if v is not None}
 
 
 def _id(value: str) -> str:
     if not isinstance(value, str):
         raise ValidationError("memory_id", f"expected a non-empty string, got {value!r}")
-    return quote(value, safe="")
+    return quote(_url_text("memory_id", value), safe="")
+
+
+def _jsonable(value: Any, field: str) -> Any:
+    """A JSON-ready copy of one parameter (tuples as lists, datetimes as ISO-8601 strings), or a ``ValidationError``
+    naming the first value JSON cannot hold, with the library's paths (``metadata.tags[2]``). Iterative, so data
+    nested past any limit is refused by name instead of exhausting Python's recursion."""
+    root: list[Any] = [None]
+    stack: list[tuple[Any, str, list[Any] | dict[str, Any], int | str, int]] = [(value, field, root, 0, 0)]
+    while stack:
+        item, where, parent, slot, depth = stack.pop()
+        if isinstance(item, dict | list | tuple) and depth >= MAX_DEPTH:
+            raise ValidationError(where, f"is nested deeper than {MAX_DEPTH} levels of dicts and lists, more than "
+                                         "MemoryClient sends (the server's limits.max_filter_depth and "
+                                         "limits.max_metadata_depth are lower)")  # fmt: skip
+        if isinstance(item, dict):
+            copy: dict[str, Any] = {}
+            for key, child in item.items():
+                if not isinstance(key, str):
+                    raise ValidationError(where, f"keys must be strings, got {type(key).__name__} {key!r}")
+                stack.append((child, f"{where}.{key}", copy, key, depth + 1))
+            parent[slot] = copy  # type: ignore[index]  # a list slot is an int, a dict slot a str
+        elif isinstance(item, list | tuple):
+            items: list[Any] = [None] * len(item)
+            stack.extend((child, f"{where}[{i}]", items, i, depth + 1) for i, child in enumerate(item))
+            parent[slot] = items  # type: ignore[index]
+        elif isinstance(item, float) and not math.isfinite(item):
+            raise ValidationError(where, f"expected a finite number, got {item!r} (JSON has no NaN or infinity)")
+        elif isinstance(item, datetime):
+            parent[slot] = item.isoformat()  # type: ignore[index]
+        elif item is None or isinstance(item, str | int | float):
+            parent[slot] = item  # type: ignore[index]
+        else:
+            raise ValidationError(where, f"expected JSON (a string, number, bool, None, list or dict), got "
+                                         f"{type(item).__name__}")  # fmt: skip
+    return root[0]
 
 
 # -- the calls: Memory's signatures, one function each -----------------------------------------------------------------
@@ -141,7 +213,7 @@ class Calls:
     ) -> Call[dict[str, Any]]:
         params: dict[str, Any] = {**_scope(user_id, agent_id, run_id), "limit": limit}
         if filters is not None:
-            params["filters"] = json.dumps(filters)
+            params["filters"] = json.dumps(_jsonable(filters, "filters"), allow_nan=False)
         return Call("GET", "/memories", _json, params)
 
     @staticmethod
@@ -217,7 +289,7 @@ class Calls:
         if not isinstance(entity, str) or not entity.strip():
             raise ValidationError("entity", f"expected an entity name, got {entity!r}")
         params = {**_scope(user_id, agent_id, run_id), "hops": hops, "limit": limit}
-        return Call("GET", f"/entities/{quote(entity, safe='')}/neighbors", _json, params)
+        return Call("GET", f"/entities/{quote(_url_text('entity', entity), safe='')}/neighbors", _json, params)
 
     @staticmethod
     def paths(
@@ -233,6 +305,17 @@ class Calls:
         body = {"source": source, "target": target, "max_hops": max_hops, "limit": limit,
                 **_scope(user_id, agent_id, run_id)}  # fmt: skip
         return Call("POST", "/paths", _json, body=body)
+
+    @staticmethod
+    def to_networkx(
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        include_expired: bool = False,
+    ) -> Call[Any]:
+        params = {**_scope(user_id, agent_id, run_id), "include_expired": include_expired}
+        return Call("GET", "/graph", _graph, params)
 
     @staticmethod
     def export(
@@ -325,8 +408,14 @@ class _Base:
 
     @staticmethod
     def _request(call: Call[Any]) -> dict[str, Any]:
-        body = None if call.body is None else {k: v for k, v in call.body.items() if v is not None}
-        return {"method": call.method, "url": call.path, "params": call.params, "json": body}
+        """httpx's arguments for ``call``. The body is encoded here, not by httpx: checked first (``_jsonable``),
+        then with every non-ASCII character escaped, so a lone surrogate reaches the library's own check."""
+        request: dict[str, Any] = {"method": call.method, "url": call.path, "params": call.params}
+        if call.body is not None:
+            body = {k: _jsonable(v, k) for k, v in call.body.items() if v is not None}
+            request["content"] = json.dumps(body, allow_nan=False).encode("ascii")
+            request["headers"] = {"Content-Type": "application/json"}
+        return request
 
     def _unreachable(self, exc: Exception) -> StoreUnavailable:
         return StoreUnavailable(f"cannot reach the graphmem server at {self.host}: {exc}")
@@ -387,6 +476,7 @@ class MemoryClient(_Base):
     add_triples = _sync(Calls.add_triples)
     neighbors = _sync(Calls.neighbors)
     paths = _sync(Calls.paths)
+    to_networkx = _sync(Calls.to_networkx)
     export = _sync(Calls.export)
     import_ = _sync(Calls.import_)
 
@@ -438,6 +528,7 @@ class AsyncMemoryClient(_Base):
     add_triples = _async(Calls.add_triples)
     neighbors = _async(Calls.neighbors)
     paths = _async(Calls.paths)
+    to_networkx = _async(Calls.to_networkx)
     export = _async(Calls.export)
     import_ = _async(Calls.import_)
 

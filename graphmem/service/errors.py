@@ -44,13 +44,29 @@ def _field(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts)
 
 
+def _failed_field(errors: list[Any]) -> str:
+    """The field of the first failure. pydantic reports a value that fits no member of a union once per member,
+    each located under the member's name (``threshold.int``, ``threshold.float``): those locations' common prefix
+    is the field the caller sent (``threshold``), as the library would name it."""
+    first = errors[0] if errors else {}
+    loc = list(first.get("loc", ("body",)))
+    for other in errors[1:]:
+        theirs = list(other.get("loc", ()))
+        if theirs[:2] == loc[:2] and other.get("input") is first.get("input"):
+            common = 0
+            while common < min(len(loc), len(theirs)) and loc[common] == theirs[common]:
+                common += 1
+            loc = loc[:common]
+    return _field(loc)
+
+
 def answer(exc: Exception) -> JSONResponse:
     """The HTTP answer to an exception a route raised; the statuses are what the client maps back."""
     if isinstance(exc, ValidationError):
         return error(422, str(exc), field=exc.field)
     if isinstance(exc, RequestValidationError):
         first = exc.errors()[0] if exc.errors() else {}
-        field = _field(first.get("loc", ("body",)))
+        field = _failed_field(list(exc.errors()))
         message = "not valid JSON" if first.get("type") == "json_invalid" else first.get("msg", "invalid request")
         return error(422, f"{field}: {message}", field=field)
     if isinstance(exc, NotFoundError):

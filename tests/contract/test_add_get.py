@@ -108,6 +108,7 @@ def test_failed_extraction_keeps_the_episode_and_reports_the_error(
     assert episode.messages[0].content == "Remember my locker code is 4411"
 
 
+@pytest.mark.in_process("reads the stored episode (memory.store)")
 def test_image_parts_are_kept_on_the_episode(memory: Memory) -> None:
     content = [
         {"type": "text", "text": "Here is my receipt"},

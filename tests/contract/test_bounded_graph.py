@@ -17,6 +17,8 @@ from graphmem.config import LimitsConfig
 from graphmem.models import RelationRecord, Scope
 from graphmem.recall.explore import paths
 
+pytestmark = pytest.mark.in_process("counts the store's edge reads and calls recall.explore.paths with other limits")
+
 CLIQUE = [f"E{i}" for i in range(40)]
 SCOPE = Scope(user_id="d")
 

@@ -44,6 +44,7 @@ def test_chunks_that_repeat_entities_merge_them_by_exact_name(memory: Memory) ->
     assert memory.to_networkx(user_id="kb").number_of_nodes() == 6
 
 
+@pytest.mark.in_process("reads the stored relation's provenance and the episodes")
 def test_re_adding_the_same_triples_writes_nothing_new_but_keeps_the_episode(memory: Memory) -> None:
     triples = [(f"Movie {i}", "DIRECTED_BY", f"Director {i % 7}") for i in range(600)]  # over one lookup batch
     first = memory.add_triples(triples, user_id="kb")
@@ -59,6 +60,7 @@ def test_re_adding_the_same_triples_writes_nothing_new_but_keeps_the_episode(mem
     assert all(e.status == "done" for e in episodes)
 
 
+@pytest.mark.in_process("reads the stored episode (memory.store)")
 def test_the_episode_keeps_the_triples_as_data_and_exports_them(memory: Memory) -> None:
     triples = [("Ada Lovelace", "WORKED_WITH", "Charles Babbage"), ("Charles Babbage", "designed", "Analytical Engine")]
     loaded = memory.add_triples(triples, user_id="u")
@@ -79,6 +81,7 @@ def test_the_episode_keeps_the_triples_as_data_and_exports_them(memory: Memory) 
     assert _edges(memory, "u") == edges
 
 
+@pytest.mark.in_process("patches the store's write to fail mid-transaction")
 def test_a_failed_add_triples_transaction_writes_nothing_at_all(
     memory: Memory, monkeypatch: pytest.MonkeyPatch
 ) -> None:

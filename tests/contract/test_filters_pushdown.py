@@ -180,6 +180,7 @@ def test_each_operator_selects_in_the_store(store: Store, spec: dict[str, Any], 
     assert got == [names[i] for i in expected(store, scope, f)]  # the example agrees with the reference
 
 
+@pytest.mark.in_process("wraps the store's reads to see what it selects")
 def test_get_all_and_search_select_in_the_store(memory: Memory) -> None:
     """The facade asks the store for the filtered rows (with the limit), instead of listing the scope."""
     for i in range(5):

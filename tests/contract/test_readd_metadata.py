@@ -3,10 +3,13 @@ so (issue 11: it used to keep the old metadata and answer a bare NONE). Same on 
 
 from __future__ import annotations
 
+import pytest
+
 from graphmem import Memory
 from graphmem.models import Scope
 
 
+@pytest.mark.in_process("uses the memory's embedder")
 def test_new_metadata_on_a_known_text_is_merged_and_reported(memory: Memory) -> None:
     first = memory.add("Alice lives in Paris.", user_id="u", infer=False, metadata={"source": "chat", "v": 1})
     [added] = first["results"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from pydantic import BaseModel
 
 from graphmem import Memory
@@ -49,6 +50,7 @@ def test_every_answer_is_its_models_dump(memory: Memory) -> None:
     assert all(is_dump_of(AddResult, r) for r in retried["results"])
 
 
+@pytest.mark.in_process("builds a second Memory on the same store")
 def test_a_reranked_search_is_its_models_dump(memory: Memory) -> None:
     reranking = Memory({"reranker": {"provider": "mmr"}}, store=memory.store, embedder=memory.embedder)
     reranking.add("I love hiking in the Alps. My sister hates hiking.", user_id="u")

@@ -6,8 +6,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from graphmem import Memory
 from graphmem.models import Scope
+
+pytestmark = pytest.mark.in_process("marks an episode failed in the store (store.set_episode_status)")
 
 TRIPLES = [("Alice", "WORKS_AT", "Acme"), ("Acme", "LOCATED_IN", "Berlin")]
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import pytest
+
 from graphmem import Memory
 
 FOODS = [
@@ -96,6 +98,7 @@ def test_graph_lane_finds_memories_through_entities_and_returns_relations_with_p
     assert out["relations"][0]["score"] >= out["relations"][-1]["score"]
 
 
+@pytest.mark.in_process("builds a Memory with another search config on the same store")
 def test_multi_hop_expansion_reaches_two_hops_and_respects_max_hops(memory: Memory) -> None:
     memory.add_triples([("Dana", "WORKS_AT", "Initech"), ("Initech", "ACQUIRED", "Hooli Labs")], user_id="u")
     out = memory.search("Dana", user_id="u")

@@ -11,11 +11,15 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any, cast
 
+import pytest
+
 from graphmem import Memory
 from graphmem.providers.embed import Embedder
 from graphmem.stores.base import Store
 from tests.contract.test_recipes import FACTS
 from tests.counting import CountingStore
+
+pytestmark = pytest.mark.in_process("counts the store's calls (CountingStore, patched reads)")
 
 Call = tuple[str, str | None]
 LANES = {"default": {"vector", "bm25", "graph"}, "keyword": {"bm25"}, "semantic": {"vector"},

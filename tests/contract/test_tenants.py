@@ -13,6 +13,8 @@ import pytest
 
 from graphmem import Memory, NotFoundError, ValidationError
 
+pytestmark = pytest.mark.in_process("makes tenants with Memory.for_tenant (over HTTP: tests/service)")
+
 SCOPE: dict[str, Any] = {"user_id": "ann", "agent_id": "bot", "run_id": "r1"}
 STORY = "Alice met Bob at GraphConf 2025 in San Francisco."
 NOTE = "The secret recipe uses saffron"

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from graphmem import Memory
 from graphmem.models import Episode, Message, Scope, utcnow
 
@@ -38,6 +40,7 @@ def _answer(memory: Memory, query: str, **kwargs: Any) -> dict[str, Any]:
     return {"results": found["results"], "relations": found["relations"]}
 
 
+@pytest.mark.in_process("compares the store's entities")
 def test_export_import_export_gives_identical_records_and_the_same_past(memory: Memory) -> None:
     memory.add("Alice lives in Paris.", user_id="u", metadata={"src": "chat"})
     between = utcnow()
@@ -82,6 +85,7 @@ def test_an_import_without_times_is_dated_now_and_a_bad_time_is_reported(memory:
     assert record["created_at"] >= before.isoformat()
 
 
+@pytest.mark.in_process("writes an old-format episode into the store")
 def test_an_episode_stored_as_text_lines_by_an_older_version_still_exports(memory: Memory) -> None:
     lines = Message(role="data", content="Ada | WORKED_WITH | Babbage\nBabbage | DESIGNED | Engine")
     old = Episode(id="old-1", scope=Scope(user_id="u"), source="triples", created_at=utcnow(), status="done",

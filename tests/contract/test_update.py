@@ -67,6 +67,7 @@ def test_update_moves_the_graph_from_paris_to_rome(memory: Memory) -> None:
     ]
 
 
+@pytest.mark.in_process("reads the store's entities")
 def test_a_relation_another_memory_supports_survives_without_the_updated_one(memory: Memory) -> None:
     first = memory.add("I work at Acme", user_id="alex")["results"][0]["id"]
     second = memory.add("I work at Acme as an engineer", user_id="alex")["results"][0]["id"]

@@ -7,9 +7,13 @@ from __future__ import annotations
 import time
 from datetime import datetime, timezone
 
+import pytest
+
 from graphmem import Memory
 from graphmem.models import Scope, normalize_name
 from graphmem.recall.walk import walk
+
+pytestmark = pytest.mark.in_process("drives recall.walk on the store itself")
 
 CHAIN = [("Ann", "KNOWS", "Ben"), ("Ben", "KNOWS", "Cy"), ("Cy", "KNOWS", "Dee")]
 SCOPE = Scope(user_id="w")

@@ -11,7 +11,7 @@ import pytest
 @pytest.fixture
 def report(request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]) -> Callable[[str], str]:
     """``report("isolation: 0 leaks / 300 probes")`` prints ``isolation[embedded]: ...`` past pytest's capture."""
-    backend = request.node.callspec.params.get("make_store", "?") if hasattr(request.node, "callspec") else "?"
+    backend = request.node.callspec.params.get("backend", "?") if hasattr(request.node, "callspec") else "?"
 
     def emit(line: str) -> str:
         name, _, rest = line.partition(":")

@@ -100,7 +100,7 @@ def audit(store: Store, outcomes: list[Outcome]) -> Audit:
 
 
 def _backend(request: pytest.FixtureRequest) -> str:
-    return str(request.node.callspec.params["make_store"])
+    return str(request.node.callspec.params["backend"])
 
 
 def test_threads_racing_over_shared_names_leave_a_consistent_store(

@@ -55,7 +55,7 @@ def test_kill_9_during_adds_then_replay_loses_and_duplicates_nothing(
     tmp_path: Path,
     report: Callable[[str], str],
 ) -> None:
-    backend = str(request.node.callspec.params["make_store"])
+    backend = str(request.node.callspec.params["backend"])
     if backend == "narrow":
         pytest.skip("the narrow test store lives in one process's memory: nothing survives its process")
     server = request.getfixturevalue("neo4j_server") if backend == "neo4j" else None

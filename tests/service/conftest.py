@@ -6,38 +6,24 @@ directly, which is what `graphmem keys create` calls (tests/service/test_cli.py 
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import pytest
 
 from graphmem.service.keys import Keys, key_table
 from graphmem.stores.embedded import EmbeddedStore
+from tests.graphmem_server import free_port, graphmem_command, quiet_env, start_server, stop_server
+
+# The server helpers live in tests/graphmem_server.py (the contract suite's HTTP backends start servers too); the
+# service tests import them from here.
+__all__ = ["DIM", "MAX_BODY_BYTES", "Served", "free_port", "graphmem_command", "quiet_env", "start_server"]
 
 DIM = 384  # the local MiniLM's, which the server's default config uses
-START_TIMEOUT_S = 120
 MAX_BODY_BYTES = 64 * 1024  # small, so the oversized-body tests send little
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def graphmem_command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "graphmem", *args]
-
-
-def quiet_env() -> dict[str, str]:
-    return {**os.environ, "OPENBLAS_NUM_THREADS": "1", "GRAPHMEM_API_KEY": "", "GRAPHMEM_HOST": ""}
 
 
 @dataclass
@@ -51,36 +37,7 @@ class Served:
     process: subprocess.Popen[bytes] | None = None
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
-def start_server(args: list[str], log: Path, port: int) -> subprocess.Popen[bytes]:
-    """Start `graphmem serve ARGS --port PORT` and wait until /health answers (or fail with the server's log)."""
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            graphmem_command("serve", *args, "--port", str(port), "--log-level", "warning"),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=quiet_env(),
-        )
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"graphmem serve exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                return process
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    process.kill()
-    pytest.fail(f"graphmem serve did not answer within {START_TIMEOUT_S}s:\n{log.read_text()}")
+        stop_server(self.process)
 
 
 def make_keys(keys: Keys) -> dict[str, str]:

@@ -11,7 +11,7 @@ import graphmem.client
 from graphmem import AsyncMemoryClient, Memory, MemoryClient, StoreUnavailable, ValidationError
 
 METHODS = ["add", "search", "get", "get_all", "update", "delete", "delete_all", "history", "reset", "retry_failed",
-           "add_triples", "neighbors", "paths", "export"]  # fmt: skip
+           "add_triples", "neighbors", "paths", "to_networkx", "export"]  # fmt: skip
 
 
 @pytest.mark.parametrize("name", METHODS)

@@ -1,4 +1,5 @@
-"""The graph routes beyond mem0: bulk triples, an entity's neighbourhood, evidence paths (``Memory`` methods)."""
+"""The graph routes beyond mem0: bulk triples, an entity's neighbourhood, evidence paths, the whole scope's graph
+(``Memory`` methods)."""
 
 from __future__ import annotations
 
@@ -28,3 +29,15 @@ def neighbors(entity: str, memory: Fenced, scope: QueryScope, hops: int = 1, lim
 @router.post("/paths", response_model=None)
 def paths(body: PathsBody, memory: Fenced) -> list[dict[str, Any]]:
     return memory.paths(body.source, body.target, max_hops=body.max_hops, limit=body.limit, **body.ids())
+
+
+@router.get("/graph", response_model=None)
+def graph(memory: Fenced, scope: QueryScope, include_expired: bool = False) -> dict[str, list[dict[str, Any]]]:
+    """``Memory.to_networkx`` as data: ``nodes`` (an entity's ``id`` and ``attributes``) and ``edges`` (entity ids
+    ``source`` and ``target``, the relation id as ``key``, and ``attributes``, which hold names of their own),
+    which ``MemoryClient.to_networkx`` turns back into the same ``networkx.MultiDiGraph``."""
+    built = memory.to_networkx(**scope, include_expired=include_expired)
+    nodes = [{"id": node, "attributes": attrs} for node, attrs in built.nodes(data=True)]
+    edges = [{"source": source, "target": target, "key": key, "attributes": attrs}
+             for source, target, key, attrs in built.edges(keys=True, data=True)]  # fmt: skip
+    return {"nodes": nodes, "edges": edges}
