@@ -459,6 +459,14 @@ def _json_option(name: str, value: str | None) -> Any:
 @click.option(
     "--log-level", default="info", show_default=True, type=click.Choice(["debug", "info", "warning", "error"])
 )
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=int,
+    help="Server processes, each with its own connection to the store: for Neo4j (the embedded store is served "
+    "by one process).",
+)
 @handle_errors
 def serve(
     store: str | None,
@@ -468,10 +476,13 @@ def serve(
     insecure_local: bool,
     max_body_bytes: int | None,
     log_level: str,
+    workers: int,
 ) -> None:
     """Serve the memory over REST (mem0's routes plus the graph). Every route but /health needs an API key of
     `graphmem keys create`; the key's tenant fences every read and write."""
     try:
+        from graphmem.service.app import MAX_BODY_BYTES
+        from graphmem.service.serve import Settings, serve_workers
         from graphmem.service.serve import serve as run
     except ModuleNotFoundError as exc:
         if (exc.name or "").split(".")[0] in ("fastapi", "starlette", "uvicorn"):
@@ -479,9 +490,13 @@ def serve(
                 "graphmem serve needs the server extra: pip install 'graphmem[server]'"
             ) from None
         raise
-    limit = {} if max_body_bytes is None else {"max_body_bytes": max_body_bytes}
+    limit = MAX_BODY_BYTES if max_body_bytes is None else max_body_bytes
+    if workers != 1:  # each worker process opens its own memory from the same options
+        settings = Settings(store, config, insecure_local=insecure_local, max_body_bytes=limit)
+        serve_workers(settings, host, port, workers=workers, log_level=log_level)
+        return
     with _open(store, config) as memory:
-        run(memory, host, port, insecure_local=insecure_local, log_level=log_level, **limit)
+        run(memory, host, port, insecure_local=insecure_local, log_level=log_level, max_body_bytes=limit)
 
 
 @main.group()
@@ -544,3 +559,24 @@ def keys_revoke(key_id: str, store: str | None, config: str | None) -> None:
     with _open(store, config, must_exist=True) as memory:
         Keys(key_table(memory.store)).revoke(key_id)
     click.echo(f"revoked key {key_id}")
+
+
+@main.command(name="mcp")
+@store_options
+@click.option(
+    "--tenant",
+    help="Act in this tenant's data (what its API keys reach through `graphmem serve`) instead of the library's own. "
+    "A convenience, not a fence: a local process can open the store file itself.",
+)
+@handle_errors
+def mcp_command(store: str | None, config: str | None, tenant: str | None) -> None:
+    """Serve the memory to an MCP host (Claude Desktop, an IDE, an agent) over stdin/stdout: the tools add_memory,
+    search_memory, get_memories, ... act on the store directly, in the library's own tenant unless --tenant."""
+    try:
+        from graphmem.service.mcp import run_stdio
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] in ("mcp", "mcp_types"):
+            raise click.ClickException("graphmem mcp needs the mcp extra: pip install 'graphmem[mcp]'") from None
+        raise
+    with _open(store, config) as memory:
+        run_stdio(memory if tenant is None else memory.for_tenant(tenant))

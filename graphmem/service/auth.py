@@ -2,6 +2,8 @@
 
 ``tenant_memory`` is the fence: the server's one ``Memory`` seen through ``for_tenant(key's tenant)``, whose every
 scope carries the tenant and which the stores match exactly. Nothing in a request (ids, filters) names a tenant.
+``principal_of`` and ``fenced`` are the same two steps without FastAPI, for ``/mcp`` (``mcp_http``), so both
+doors of the server read a key and fence a tenant alike.
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ _SCHEMES = ("token", "bearer")  # mem0's platform sends "Token <key>"; "Bearer <
 _HEADER = APIKeyHeader(name="Authorization", auto_error=False, description="Token <key> or Bearer <key>")
 
 
-def principal(request: Request, header: Annotated[str | None, Depends(_HEADER)]) -> Principal:
-    """The key's tenant and rights; with ``--insecure-local`` (no key table) the library's own tenant, as admin."""
-    keys: Keys | None = request.app.state.keys
+def principal_of(keys: Keys | None, header: str | None) -> Principal:
+    """The tenant and rights of the key in an ``Authorization`` header value; ``AuthError`` (401) without a valid,
+    unrevoked one. With ``--insecure-local`` (no key table) the library's own tenant, as admin."""
     if keys is None:
         return Principal(tenant="", admin=True)
     if not header:
@@ -33,12 +35,21 @@ def principal(request: Request, header: Annotated[str | None, Depends(_HEADER)])
     return keys.check(key.strip())
 
 
+def fenced(memory: Memory, caller: Principal) -> Memory:
+    """The server's memory as the caller's tenant sees it (the library's own tenant is the memory itself)."""
+    return memory if caller.tenant == "" else memory.for_tenant(caller.tenant)
+
+
+def principal(request: Request, header: Annotated[str | None, Depends(_HEADER)]) -> Principal:
+    """``principal_of`` the request's header, against the app's key table."""
+    return principal_of(request.app.state.keys, header)
+
+
 Caller = Annotated[Principal, Depends(principal)]
 
 
 def tenant_memory(request: Request, caller: Caller) -> Memory:
-    memory: Memory = request.app.state.memory
-    return memory if caller.tenant == "" else memory.for_tenant(caller.tenant)
+    return fenced(request.app.state.memory, caller)
 
 
 def admin_memory(request: Request, caller: Caller) -> Memory:
