@@ -82,20 +82,25 @@ class MetaQAQuestion:
     qtype: str
 
 
-def load_metaqa_kb(root: Path) -> list[tuple[str, str, str]]:
+def load_triples(path: Path) -> list[tuple[str, str, str]]:
+    """``subject|relation|object`` lines (the MetaQA KB's format); lines without three non-empty parts skipped."""
     triples: list[tuple[str, str, str]] = []
-    for line in (root / "metaqa-dev" / "kb.txt").read_text().splitlines():
+    for line in path.read_text().splitlines():
         parts = line.split("|")
         if len(parts) == 3 and all(p.strip() for p in parts):
             triples.append((parts[0], parts[1], parts[2]))
     return triples
 
 
-def load_metaqa_questions(root: Path, hop: int, limit: int | None) -> tuple[list[MetaQAQuestion], int]:
-    """The first ``limit`` kb_consistent questions of a hop, and how many kb_consistent questions there are."""
+def load_metaqa_kb(root: Path) -> list[tuple[str, str, str]]:
+    return load_triples(root / "metaqa-dev" / "kb.txt")
+
+
+def read_metaqa_questions(path: Path, hop: int, limit: int | None = None) -> tuple[list[MetaQAQuestion], int]:
+    """The first ``limit`` kb_consistent questions of one MetaQA jsonl file, and how many kb_consistent ones it has."""
     questions: list[MetaQAQuestion] = []
     total = 0
-    with (root / "metaqa-dev" / f"metaqa_{hop}hop_dev.jsonl").open() as f:
+    with path.open() as f:
         for line in f:
             q = json.loads(line)
             if not q.get("kb_consistent"):
@@ -107,6 +112,11 @@ def load_metaqa_questions(root: Path, hop: int, limit: int | None) -> tuple[list
                     MetaQAQuestion(str(q["id"]), hop, text, str(q["topic_entity"]), list(q["answers"]), q["qtype"])
                 )
     return questions, total
+
+
+def load_metaqa_questions(root: Path, hop: int, limit: int | None) -> tuple[list[MetaQAQuestion], int]:
+    """The first ``limit`` kb_consistent questions of a hop, and how many kb_consistent questions there are."""
+    return read_metaqa_questions(root / "metaqa-dev" / f"metaqa_{hop}hop_dev.jsonl", hop, limit)
 
 
 @dataclass

@@ -11,9 +11,22 @@ Phases per (backend, size), on seeded synthetic data (``benchmarks/synthetic.py`
      links to the user's entities). ``Memory.add(infer=False)`` embeds one text per call (~5-10 ms each), so 100k
      of them would take 15+ minutes on 2 cores; the store path times the write itself.
   3. offline ``add`` (rule extractor) on a sample of rule-shaped sentences.
-  4. ``search`` latency over random users (drawn in proportion to their history), default search config; the
-     query embedding is timed apart (once by hand, and inside ``search`` by the wrapper).
+  4. ``add(infer=False)`` of short texts, one per call (embedding included): the raw write path (``--raw-adds``).
+  5. ``search`` latency over random users (drawn in proportion to their history), default search config; the
+     query embedding is timed apart (once by hand, and inside ``search`` by the wrapper), and every search's time
+     is split into phases (``recall.search.timing_phases``: query embedding, filter, each lane, relations,
+     evidence, fusion, rerank), reported as p50/p95/p99 per phase.
+  6. filtered search in the largest scope: a metadata filter that keeps 1% of it vs the same queries unfiltered
+     (``--filtered-queries``; every bulk memory carries ``metadata.bucket`` = its index mod 100).
+  7. ``--threads`` threads searching one store vs one thread: throughput ratio (``--thread-queries``).
+  8. the first search after reopening the store vs warm searches in the same scope (``--cold-warm``).
 Peak RSS (``ru_maxrss``, a high-water mark: it never goes down) is read after each phase.
+
+``--kg PATH`` measures a real knowledge graph instead of the synthetic sizes: the ``subj|rel|obj`` triples of PATH
+(the MetaQA KB) go through ``add_triples`` into one scope, then searches drawn from its questions (``--kg-questions``,
+a seeded sample spread across hops and question types) run with ``max_hops`` 3 (``--kg-max-hops``) and are timed
+as above, with the ratio of search p95 to one query embedding measured in the same run. ``--reuse`` with
+``--workdir`` skips the load when a previous run left the store there.
 """
 
 from __future__ import annotations
@@ -34,6 +47,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -45,12 +59,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bench_data import MetaQAQuestion, load_triples, read_metaqa_questions
 from synthetic import Dataset, generate, queries, rule_sentences
 
 from graphmem import Memory
 from graphmem.ingest.plan import derived_id, text_hash
 from graphmem.models import Episode, MemoryRecord, Message, Scope, normalize_name
 from graphmem.providers.local_minilm import LocalMiniLM
+from graphmem.recall.search import PhaseClock, timing_phases
 from graphmem.stores.base import WritePlan
 
 TARGETS = {  # (metric, backend, size) -> (target, "max" | "min")
@@ -59,7 +75,21 @@ TARGETS = {  # (metric, backend, size) -> (target, "max" | "min")
     ("search_p95_ms", "neo4j", 100_000): (60.0, "max"),
     ("add_triples_per_s", "embedded", None): (20_000.0, "min"),
     ("add_triples_per_s", "neo4j", None): (5_000.0, "min"),
+    ("kg_search_p95_ms", "embedded", None): (100.0, "max"),
+    ("kg_search_p95_ms", "neo4j", None): (150.0, "max"),
+    ("kg_embed_ratio", "embedded", None): (10.0, "max"),
+    ("raw_adds_per_s", "embedded", None): (150.0, "min"),
+    ("threads_ratio", "embedded", None): (1.6, "min"),
+    ("threads_ratio", "neo4j", None): (1.6, "min"),
+    ("cold_ratio", "embedded", 100_000): (3.0, "max"),
+    ("cold_ratio", "neo4j", 100_000): (3.0, "max"),
+    ("filtered_ratio", "embedded", None): (1.5, "max"),
+    ("filtered_ratio", "neo4j", None): (1.5, "max"),
 }
+# Phases ``recall.search`` laps, in the order a search runs them (a phase that did not run counts as 0 ms).
+PHASES = ("query", "filter", "vector", "bm25", "link", "walk", "mentions", "relations", "evidence", "fusion", "rerank")
+FILTER_BUCKETS = 100  # bulk memory j of a user carries metadata.bucket = j % FILTER_BUCKETS: one bucket is 1%
+KG_USER = "kb"
 TRIPLE_CHUNK = 500
 PLAN_CHUNK = 1000
 
@@ -150,16 +180,30 @@ class Result:
     figures: dict[str, Any] = field(default_factory=dict)
 
 
-def open_memory(backend: str, size: int, workdir: Path, neo4j_uri: str, embedder: TimedEmbedder) -> Memory:
+def open_memory(
+    backend: str,
+    size: int,
+    workdir: Path,
+    neo4j_uri: str,
+    embedder: TimedEmbedder,
+    fresh: bool = True,
+    name: str | None = None,
+    search: dict[str, Any] | None = None,
+) -> Memory:
+    """A Memory on the backend; ``fresh`` empties the store first (else it is reopened as a previous phase or run
+    left it); ``name`` names the embedded file (default ``speed-<size>``); ``search`` overrides search config."""
     if backend == "embedded":
-        path = workdir / f"speed-{size}.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        path = workdir / f"{name or f'speed-{size}'}.db"
+        if fresh:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
         cfg: dict[str, Any] = {"graph_store": {"provider": "embedded", "config": {"path": str(path)}}}
     else:
         cfg = {"graph_store": {"provider": "neo4j", "config": {"url": neo4j_uri}}}
+    if search:
+        cfg["search"] = search
     m = Memory(cfg, embedder=embedder)
-    if backend == "neo4j":
+    if backend == "neo4j" and fresh:
         m.reset()
     return m
 
@@ -222,6 +266,7 @@ def phase_bulk(m: Memory, ds: Dataset, vectors: np.ndarray) -> dict[str, Any]:
                         scope=scope,
                         created_at=now,
                         episode_ids=[episode.id],
+                        metadata={"bucket": j % FILTER_BUCKETS},
                         embedding=vectors[row].tolist(),
                     )
                 )
@@ -266,6 +311,68 @@ def phase_add(m: Memory, ds: Dataset, emb: TimedEmbedder, n: int, seed: int) -> 
     }
 
 
+@dataclass
+class Timed:
+    """One timed search: its total, the embedding inside it (wrapper), the query embedded once by hand just before
+    (the "one query embedding in the same run"), its phases (ms) and how many results it returned."""
+
+    total_ms: float
+    inner_embed_ms: float
+    own_embed_ms: float
+    phases: dict[str, float]
+    results: int
+    relations: int
+
+
+def timed_search(m: Memory, emb: TimedEmbedder, user_id: str, q: str, **kwargs: Any) -> Timed:
+    t = time.perf_counter()
+    emb.inner.embed([q])
+    own = 1000 * (time.perf_counter() - t)
+    emb.reset()
+    with timing_phases(PhaseClock()) as clock:
+        t = time.perf_counter()
+        out = m.search(q, user_id=user_id, **kwargs)
+        total = 1000 * (time.perf_counter() - t)
+    phases = {k: 1000 * v for k, v in clock.seconds.items()}
+    return Timed(total, 1000 * emb.seconds, own, phases, len(out["results"]), len(out.get("relations", [])))
+
+
+def summarize(samples: list[Timed]) -> dict[str, Any]:
+    """Latency percentiles of the searches, without their embedding, of the hand-timed query embedding, and per
+    phase (a phase a search skipped counts as 0 ms in it)."""
+    total = [s.total_ms for s in samples]
+    excl = [s.total_ms - s.inner_embed_ms for s in samples]
+    own = [s.own_embed_ms for s in samples]
+    seen = {k for s in samples for k in s.phases}
+    phases = {}
+    for name in [p for p in PHASES if p in seen] + sorted(seen - set(PHASES)):
+        values = [s.phases.get(name, 0.0) for s in samples]
+        phases[name] = {
+            "p50_ms": statistics.median(values),
+            "p95_ms": pct(values, 95),
+            "p99_ms": pct(values, 99),
+            "mean_ms": statistics.fmean(values),
+            "share_of_mean": statistics.fmean(values) / statistics.fmean(total),
+        }
+    return {
+        "queries": len(samples),
+        "p50_ms": statistics.median(total),
+        "p95_ms": pct(total, 95),
+        "p99_ms": pct(total, 99),
+        "mean_ms": statistics.fmean(total),
+        "excl_embed_p50_ms": statistics.median(excl),
+        "excl_embed_p95_ms": pct(excl, 95),
+        "excl_embed_p99_ms": pct(excl, 99),
+        "query_embed_p50_ms": statistics.median(own),
+        "query_embed_p95_ms": pct(own, 95),
+        "p95_over_query_embed": pct(total, 95) / statistics.median(own),
+        "embed_share_of_mean": statistics.fmean(s.inner_embed_ms for s in samples) / statistics.fmean(total),
+        "mean_results": statistics.fmean(s.results for s in samples),
+        "mean_relations": statistics.fmean(s.relations for s in samples),
+        "phases": phases,
+    }
+
+
 def phase_search(
     m: Memory, ds: Dataset, emb: TimedEmbedder, n: int, seed: int, prof: bool, sink: list[str]
 ) -> dict[str, Any]:
@@ -274,44 +381,133 @@ def phase_search(
     sizes = {u.user_id: len(u.memories) for u in ds.users}
     for user_id, q in qs[:5]:  # warm-up: model, caches, per-scope indexes
         m.search(q, user_id=user_id)
-    total_ms, inner_embed_ms, own_embed_ms, result_counts = [], [], [], []
+    samples: list[Timed] = []
     by_bucket: dict[str, list[float]] = {}
     for user_id, q in qs:
-        t = time.perf_counter()
-        emb.inner.embed([q])
-        own_embed_ms.append(1000 * (time.perf_counter() - t))
-        emb.reset()
-        t = time.perf_counter()
-        out = m.search(q, user_id=user_id)
-        ms = 1000 * (time.perf_counter() - t)
-        total_ms.append(ms)
-        inner_embed_ms.append(1000 * emb.seconds)
-        result_counts.append(len(out["results"]))
+        sample = timed_search(m, emb, user_id, q)
+        samples.append(sample)
         size = sizes[user_id]
         bucket = "<100" if size < 100 else "100-999" if size < 1000 else ">=1000"
-        by_bucket.setdefault(bucket, []).append(ms)
+        by_bucket.setdefault(bucket, []).append(sample.total_ms)
     if prof:
         big = max(ds.users, key=lambda u: len(u.memories)).user_id
-        sample = [q for _, q in qs[:20]]
+        sample_qs = [q for _, q in qs[:20]]
         with profiled(True, f"20 searches in the largest scope ({sizes[big]} memories)", sink):
-            for q in sample:
+            for q in sample_qs:
                 m.search(q, user_id=big)
-    excl = [a - b for a, b in zip(total_ms, inner_embed_ms, strict=True)]
+    out = summarize(samples)
+    out["p95_by_scope_size_ms"] = {k: (len(v), pct(v, 95)) for k, v in sorted(by_bucket.items())}
+    out["rss_mb"] = peak_rss_mb()
+    return out
+
+
+def phase_raw_adds(m: Memory, ds: Dataset, emb: TimedEmbedder, n: int, seed: int) -> dict[str, Any]:
+    """``add(infer=False)`` of short texts, one per call: the raw write path, its one embedding per call included."""
+    rng = random.Random(seed + 3)
+    users = rng.choices(ds.users, weights=[len(u.memories) for u in ds.users], k=n)
+    items = [(u.user_id, rule_sentences(rng, u, 1)[0]) for u in users]
+    emb.reset()
+    times = []
+    start = time.perf_counter()
+    for user_id, text in items:
+        t = time.perf_counter()
+        m.add(text, user_id=user_id, infer=False)
+        times.append(time.perf_counter() - t)
+    total = time.perf_counter() - start
     return {
+        "adds": n,
+        "seconds": total,
+        "adds_per_s": n / total,
+        "p50_ms": 1000 * statistics.median(times),
+        "p95_ms": 1000 * pct(times, 95),
+        "embed_share": emb.seconds / total,
+        "adds_per_s_excl_embed": n / (total - emb.seconds) if total > emb.seconds else None,
+    }
+
+
+def largest_scope_queries(ds: Dataset, n: int, seed: int) -> tuple[str, list[str]]:
+    """The largest user and ``n`` synthetic queries for it (the generator's words, some naming its entities)."""
+    big = max(ds.users, key=lambda u: len(u.memories))
+    return big.user_id, [q for _, q in queries(random.Random(seed), Dataset(users=[big], seed=ds.seed), n)]
+
+
+def phase_filtered(m: Memory, ds: Dataset, emb: TimedEmbedder, n: int, seed: int) -> dict[str, Any]:
+    """The same queries in the largest scope with a filter that keeps 1% of it (one ``bucket``) and without,
+    interleaved so that load on the machine hits both alike; the filtered answers are checked to pass the filter."""
+    user_id, qs = largest_scope_queries(ds, n, seed + 4)
+    scope_size = max(len(u.memories) for u in ds.users)
+    flt = {"bucket": 7}
+    for q in qs[:3]:  # warm-up of both paths
+        m.search(q, user_id=user_id)
+        m.search(q, user_id=user_id, filters=flt)
+    plain: list[Timed] = []
+    filtered: list[Timed] = []
+    wrong = 0
+    for q in qs:
+        plain.append(timed_search(m, emb, user_id, q))
+        filtered.append(timed_search(m, emb, user_id, q, filters=flt))
+        out = m.search(q, user_id=user_id, filters=flt, limit=3)
+        wrong += sum(1 for r in out["results"] if (r.get("metadata") or {}).get("bucket") != 7)
+    p, f = summarize(plain), summarize(filtered)
+    return {
+        "scope_memories": scope_size,
+        "kept": sum(1 for j in range(scope_size) if j % FILTER_BUCKETS == 7),
         "queries": n,
-        "p50_ms": statistics.median(total_ms),
-        "p95_ms": pct(total_ms, 95),
-        "p99_ms": pct(total_ms, 99),
-        "mean_ms": statistics.fmean(total_ms),
-        "excl_embed_p50_ms": statistics.median(excl),
-        "excl_embed_p95_ms": pct(excl, 95),
-        "excl_embed_p99_ms": pct(excl, 99),
-        "query_embed_p50_ms": statistics.median(own_embed_ms),
-        "query_embed_p95_ms": pct(own_embed_ms, 95),
-        "embed_share_of_mean": statistics.fmean(inner_embed_ms) / statistics.fmean(total_ms),
-        "mean_results": statistics.fmean(result_counts),
-        "p95_by_scope_size_ms": {k: (len(v), pct(v, 95)) for k, v in sorted(by_bucket.items())},
-        "rss_mb": peak_rss_mb(),
+        "unfiltered_p95_ms": p["p95_ms"],
+        "filtered_p50_ms": f["p50_ms"],
+        "filtered_p95_ms": f["p95_ms"],
+        "ratio_p95": f["p95_ms"] / p["p95_ms"],
+        "results_failing_filter": wrong,
+        "filtered_phases": f["phases"],
+    }
+
+
+def phase_threads(m: Memory, ds: Dataset, n: int, threads: int, seed: int) -> dict[str, Any]:
+    """Throughput of ``threads`` threads sharing one Memory vs one thread, on the same queries."""
+    qs = queries(random.Random(seed + 5), ds, n)
+    for user_id, q in qs:  # every query once untimed, so both sides find the same caches warm
+        m.search(q, user_id=user_id)
+
+    def one(item: tuple[str, str]) -> None:
+        m.search(item[1], user_id=item[0])
+
+    start = time.perf_counter()
+    for item in qs:
+        one(item)
+    single = time.perf_counter() - start
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(one, qs[:threads]))  # start the threads (and their connections) outside the timing
+        start = time.perf_counter()
+        list(pool.map(one, qs))
+        many = time.perf_counter() - start
+    return {
+        "threads": threads,
+        "queries": n,
+        "one_thread_qps": n / single,
+        "threads_qps": n / many,
+        "ratio": single / many,
+    }
+
+
+def phase_cold(backend: str, ds: Dataset, args: argparse.Namespace, emb: TimedEmbedder, warm: int) -> dict[str, Any]:
+    """Reopen the store (a new Memory on the same file or server: the embedder stays loaded) and time the first
+    search in the largest scope against ``warm`` searches after it."""
+    user_id, qs = largest_scope_queries(ds, warm + 1, ds.seed + 6)
+    t = time.perf_counter()
+    m = open_memory(backend, ds.n_memories, Path(args.workdir), args.neo4j_uri, emb, fresh=False)
+    open_s = time.perf_counter() - t
+    try:
+        first = timed_search(m, emb, user_id, qs[0])
+        rest = [timed_search(m, emb, user_id, q).total_ms for q in qs[1:]]
+    finally:
+        m.close()
+    warm_p50 = statistics.median(rest)
+    return {
+        "open_ms": 1000 * open_s,
+        "first_ms": first.total_ms,
+        "first_phases": first.phases,
+        "warm_p50_ms": warm_p50,
+        "ratio": first.total_ms / warm_p50,
     }
 
 
@@ -363,13 +559,122 @@ def run_one(backend: str, ds: Dataset, vectors: np.ndarray, args: argparse.Names
         res.figures["bulk"] = phase_bulk(m, ds, vectors)
         print(f"  [{backend} {size}] {args.adds} offline adds ...", flush=True)
         res.figures["add"] = phase_add(m, ds, emb, args.adds, ds.seed)
+        if args.raw_adds:
+            print(f"  [{backend} {size}] {args.raw_adds} add(infer=False) of short texts ...", flush=True)
+            res.figures["raw_adds"] = phase_raw_adds(m, ds, emb, args.raw_adds, ds.seed)
         print(f"  [{backend} {size}] {args.queries} searches ...", flush=True)
         res.figures["search"] = phase_search(m, ds, emb, args.queries, ds.seed, args.profile, sink)
+        if args.filtered_queries:
+            print(f"  [{backend} {size}] {args.filtered_queries} filtered vs unfiltered searches ...", flush=True)
+            res.figures["filtered"] = phase_filtered(m, ds, emb, args.filtered_queries, ds.seed)
+        if args.threads:
+            print(f"  [{backend} {size}] {args.thread_queries} searches, 1 vs {args.threads} threads ...", flush=True)
+            res.figures["threads"] = phase_threads(m, ds, args.thread_queries, args.threads, ds.seed)
         if args.plans:
             print(query_plans(m, ds), flush=True)
+        m.close()
         if backend == "embedded":
-            m.close()
             res.figures["store_mb"] = store_bytes(workdir, size) / 1e6
+        if args.cold_warm:
+            print(f"  [{backend} {size}] first search after reopening vs {args.cold_warm} warm ...", flush=True)
+            res.figures["cold"] = phase_cold(backend, ds, args, emb, args.cold_warm)
+    finally:
+        m.close()
+    return res
+
+
+# -- --kg: a real knowledge graph (the MetaQA KB) ------------------------------------------------------------------
+def kg_question_files(kg: Path, given: str | None) -> list[Path]:
+    if given:
+        return [Path(p) for p in given.split(",") if p]
+    return [kg.parent / f"metaqa_{hop}hop_dev.jsonl" for hop in (1, 2, 3)]
+
+
+def sample_questions(files: list[Path], n: int, seed: int) -> list[MetaQAQuestion]:
+    """A seeded sample of ``n`` questions spread evenly across the files (hops) and, within each, across question
+    types: groups in a seeded order, taken round-robin, so a hop or type with many questions does not crowd out the
+    rest (hub-heavy types such as genre or year questions are few but are where the walk is slow)."""
+    rng = random.Random(seed)
+
+    def interleave(groups: list[list[MetaQAQuestion]]) -> list[MetaQAQuestion]:
+        out: list[MetaQAQuestion] = []
+        for i in range(max((len(g) for g in groups), default=0)):
+            out += [g[i] for g in groups if i < len(g)]
+        return out
+
+    per_file = []
+    for hop, path in enumerate(files, start=1):
+        found, _ = read_metaqa_questions(path, hop)
+        by_type: dict[str, list[MetaQAQuestion]] = {}
+        for q in found:
+            by_type.setdefault(q.qtype, []).append(q)
+        groups = [by_type[t] for t in sorted(by_type)]
+        for g in groups:
+            rng.shuffle(g)
+        rng.shuffle(groups)
+        per_file.append(interleave(groups))
+    return interleave(per_file)[:n]
+
+
+def run_kg(backend: str, args: argparse.Namespace, sink: list[str]) -> Result:
+    kg = Path(args.kg)
+    triples = load_triples(kg)
+    questions = sample_questions(kg_question_files(kg, args.kg_questions), args.queries, args.seed)
+    emb = TimedEmbedder(LocalMiniLM())
+    emb.inner.embed(["warm up"])
+    res = Result(backend, len(triples))
+    workdir = Path(args.workdir)
+    name = f"kg-{kg.stem}-{sha1(str(kg.resolve()).encode()).hexdigest()[:8]}"
+    done = workdir / f"{name}.loaded"  # written after a complete load: an interrupted one is not reused
+    reuse = args.reuse and (backend == "neo4j" or ((workdir / f"{name}.db").exists() and done.exists()))
+    search_cfg = {"max_hops": args.kg_max_hops}
+    m = open_memory(backend, len(triples), workdir, args.neo4j_uri, emb, fresh=not reuse, name=name, search=search_cfg)
+    try:
+        if reuse:
+            print(f"  [{backend} kg] reusing the store a previous run left ({len(triples):,} triples)", flush=True)
+            res.figures["add_triples"] = {"triples": len(triples), "reused": True}
+        else:
+            print(f"  [{backend} kg] add_triples ({len(triples):,} triples, {args.kg_chunk} a call) ...", flush=True)
+            done.unlink(missing_ok=True)
+            emb.reset()
+            start = time.perf_counter()
+            for i in range(0, len(triples), args.kg_chunk):
+                with profiled(args.profile and i == 0, f"add_triples ({args.kg_chunk} KB triples)", sink):
+                    m.add_triples(triples[i : i + args.kg_chunk], user_id=KG_USER)
+                loaded = min(i + args.kg_chunk, len(triples))
+                if loaded % 25_000 < args.kg_chunk or loaded == len(triples):
+                    rate = loaded / (time.perf_counter() - start)
+                    print(f"    {loaded:,}/{len(triples):,} triples ({rate:,.0f}/s)", flush=True)
+            total = time.perf_counter() - start
+            if backend == "embedded":
+                done.write_text(f"{len(triples)}\n")
+            rest = total - emb.seconds
+            res.figures["add_triples"] = {
+                "triples": len(triples),
+                "seconds": total,
+                "triples_per_s": len(triples) / total,
+                "embed_seconds": emb.seconds,
+                "embed_texts": emb.texts,
+                "triples_per_s_excl_embed": len(triples) / rest if rest > 0 else None,
+                "embed_share": emb.seconds / total,
+                "rss_mb": peak_rss_mb(),
+            }
+        print(f"  [{backend} kg] {len(questions)} searches (max_hops {args.kg_max_hops}) ...", flush=True)
+        for q in questions[:5]:  # warm-up
+            m.search(q.question, user_id=KG_USER)
+        samples = [timed_search(m, emb, KG_USER, q.question) for q in questions]
+        search = summarize(samples)
+        by_hop: dict[int, list[float]] = {}
+        for q, sample in zip(questions, samples, strict=True):
+            by_hop.setdefault(q.hop, []).append(sample.total_ms)
+        search["p95_by_hop_ms"] = {h: (len(v), pct(v, 95)) for h, v in sorted(by_hop.items())}
+        search["qtypes"] = len({q.qtype for q in questions})
+        search["rss_mb"] = peak_rss_mb()
+        res.figures["search"] = search
+        if args.profile:
+            with profiled(True, f"20 KB searches (max_hops {args.kg_max_hops})", sink):
+                for q in questions[:20]:
+                    m.search(q.question, user_id=KG_USER)
     finally:
         m.close()
     return res
@@ -388,7 +693,8 @@ def verdict(value: float | None, target: tuple[float, str] | None) -> str:
         if value <= goal:
             return f"<= {goal:g}: ok"
         return f"<= {goal:g}: MISSED by {value - goal:.1f} ({value / goal:.1f}x)"
-    return f">= {goal:g}: ok" if value >= goal else f">= {goal:g}: MISSED, {goal / value:.0f}x short"
+    short = goal / value if value > 0 else float("inf")
+    return f">= {goal:g}: ok" if value >= goal else f">= {goal:g}: MISSED, {short:.{1 if short < 10 else 0}f}x short"
 
 
 def table(headers: list[str], rows: list[list[str]]) -> str:
@@ -548,6 +854,121 @@ def report(results: list[Result], embed_info: dict[int, dict[str, Any]], info: d
         "\nsearch p95 by the searched user's history size\n"
         + table(["backend", "memories", "user memories", "queries", "p95 ms"], rows)
     )
+    parts.append(phase_report([(f"{r.backend} {r.size:,}", r.figures["search"]["phases"]) for r in results]))
+    rows = []
+    for r in results:
+        raw, flt = r.figures.get("raw_adds"), r.figures.get("filtered")
+        thr, cold = r.figures.get("threads"), r.figures.get("cold")
+        rows.append(
+            [
+                r.backend,
+                f"{r.size:,}",
+                "-"
+                if raw is None
+                else f"{raw['adds_per_s']:.1f} "
+                + (verdict(raw["adds_per_s"], target_for("raw_adds_per_s", r.backend, r.size)) or "(no target)"),
+                "-"
+                if flt is None
+                else f"{flt['filtered_p95_ms']:.1f} / {flt['unfiltered_p95_ms']:.1f} = "
+                f"{flt['ratio_p95']:.2f} " + verdict(flt["ratio_p95"], target_for("filtered_ratio", r.backend, r.size)),
+                "-"
+                if thr is None
+                else f"{thr['threads_qps']:.1f} / {thr['one_thread_qps']:.1f} qps = "
+                f"{thr['ratio']:.2f} " + verdict(thr["ratio"], target_for("threads_ratio", r.backend, r.size)),
+                "-"
+                if cold is None
+                else f"{cold['first_ms']:.1f} / {cold['warm_p50_ms']:.1f} = {cold['ratio']:.2f} "
+                + (verdict(cold["ratio"], target_for("cold_ratio", r.backend, r.size)) or "(target at 100k)"),
+            ]
+        )
+    parts.append(
+        "\nother targets (filtered: a filter keeping 1% of the largest scope, p95 filtered / unfiltered; threads: "
+        "N threads' throughput / one thread's; cold: first search after reopening / warm p50, largest scope)\n"
+        + table(
+            ["backend", "memories", "add(infer=False)/s", "filtered p95 ratio", "threads ratio", "cold ratio"], rows
+        )
+    )
+    return "\n".join(parts)
+
+
+def phase_report(labelled: list[tuple[str, dict[str, dict[str, float]]]]) -> str:
+    """One row per (run, phase): p50/p95/p99 in ms and the phase's share of the mean search ("query" includes the
+    query embedding; a phase a search skipped counts as 0 ms)."""
+    rows = []
+    for label, phases in labelled:
+        for name, f in phases.items():
+            rows.append(
+                [
+                    label,
+                    name,
+                    fmt(f["p50_ms"], ".2f"),
+                    fmt(f["p95_ms"], ".2f"),
+                    fmt(f["p99_ms"], ".2f"),
+                    f"{100 * f['share_of_mean']:.0f}%",
+                ]
+            )
+    return "\nsearch phases (ms per search)\n" + table(["run", "phase", "p50", "p95", "p99", "share of mean"], rows)
+
+
+def report_kg(results: list[Result], info: dict[str, Any]) -> str:
+    parts = ["machine: " + ", ".join(f"{k}={v}" for k, v in info.items())] if info else []
+    rows = []
+    for r in results:
+        t = r.figures["add_triples"]
+        rows.append(
+            [
+                r.backend,
+                f"{t['triples']:,}",
+                "reused" if t.get("reused") else fmt(t["triples_per_s"], ",.0f"),
+                "-" if t.get("reused") else fmt(t["triples_per_s_excl_embed"], ",.0f"),
+                "-" if t.get("reused") else f"{100 * t['embed_share']:.0f}%",
+                "" if t.get("reused") else verdict(t["triples_per_s"], target_for("add_triples_per_s", r.backend, 0)),
+            ]
+        )
+    parts.append(
+        "\nknowledge graph: add_triples\n"
+        + table(["backend", "triples", "triples/s", "triples/s excl embed", "embed share", "target"], rows)
+    )
+    rows = []
+    for r in results:
+        s = r.figures["search"]
+        ratio = s["p95_over_query_embed"]
+        rows.append(
+            [
+                r.backend,
+                str(s["queries"]),
+                fmt(s["p50_ms"]),
+                fmt(s["p95_ms"]),
+                fmt(s["p99_ms"]),
+                fmt(s["excl_embed_p95_ms"]),
+                fmt(s["query_embed_p50_ms"]),
+                f"{ratio:.1f}x " + (verdict(ratio, target_for("kg_embed_ratio", r.backend, 0)) or "(no target)"),
+                verdict(s["p95_ms"], target_for("kg_search_p95_ms", r.backend, 0)),
+                fmt(s["mean_relations"]),
+            ]
+        )
+    parts.append(
+        "\nknowledge graph: search latency (ms; questions across hops and types)\n"
+        + table(
+            [
+                "backend",
+                "queries",
+                "p50",
+                "p95",
+                "p99",
+                "p95 excl embed",
+                "query embed p50",
+                "p95 / query embed p50",
+                "target p95",
+                "relations",
+            ],
+            rows,
+        )
+    )
+    rows = [[r.backend, f"{hop}-hop", str(n), fmt(p95)]
+            for r in results for hop, (n, p95) in r.figures["search"]["p95_by_hop_ms"].items()]  # fmt: skip
+    parts.append("\nknowledge graph: search p95 by hop\n" + table(["backend", "hop", "queries", "p95 ms"], rows))
+    parts.append(phase_report([(f"{r.backend} kg", r.figures["search"]["phases"]) for r in results]))
     return "\n".join(parts)
 
 
@@ -559,6 +980,34 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--neo4j-sizes", default=None, help="sizes to run on Neo4j (default: --sizes)")
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--adds", type=int, default=500)
+    ap.add_argument("--raw-adds", type=int, default=200, help="add(infer=False) calls of short texts (0: skip)")
+    ap.add_argument(
+        "--filtered-queries",
+        type=int,
+        default=50,
+        help="queries in the largest scope, each with a 1%% filter and without (0: skip)",
+    )
+    ap.add_argument("--threads", type=int, default=8, help="threads searching one store vs one thread (0: skip)")
+    ap.add_argument("--thread-queries", type=int, default=80, help="searches per side of the threads comparison")
+    ap.add_argument(
+        "--cold-warm",
+        type=int,
+        default=20,
+        help="warm searches compared with the first one after reopening the store (0: skip)",
+    )
+    ap.add_argument("--kg", default=None, help="a subj|rel|obj triples file: measure it instead of synthetic sizes")
+    ap.add_argument(
+        "--kg-questions",
+        default=None,
+        help="comma-separated MetaQA jsonl question files (default: metaqa_{1,2,3}hop_dev.jsonl beside --kg)",
+    )
+    ap.add_argument("--kg-max-hops", type=int, default=3)
+    ap.add_argument("--kg-chunk", type=int, default=5000, help="triples per add_triples call in --kg")
+    ap.add_argument(
+        "--reuse",
+        action="store_true",
+        help="--kg: reuse the store a previous run left in --workdir (Neo4j: the database as is)",
+    )
     ap.add_argument("--users", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument(
@@ -587,6 +1036,17 @@ def main(argv: list[str] | None = None) -> int:
     results: list[Result] = []
     embed_info: dict[int, dict[str, Any]] = {}
     sink: list[str] = []
+    if args.kg:
+        try:
+            for backend in backends:
+                results.append(run_kg(backend, args, sink))
+        finally:
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
+        print("\n================ summary ================")
+        print(report_kg(results, info))
+        finish(args, sink, {"machine": info, "kg": args.kg, "results": [r.__dict__ for r in results]})
+        return 0
     try:
         for size in sizes:
             t = time.perf_counter()
@@ -624,6 +1084,19 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(tmp, ignore_errors=True)
     print("\n================ summary ================")
     print(report(results, embed_info, info))
+    payload = {
+        "machine": info,
+        "vectors": args.vectors,
+        "embedding": embed_info,
+        "results": [r.__dict__ for r in results],
+        "targets": {f"{k[0]}|{k[1]}|{k[2]}": v for k, v in TARGETS.items()},
+    }
+    finish(args, sink, payload)
+    return 0
+
+
+def finish(args: argparse.Namespace, sink: list[str], payload: dict[str, Any]) -> None:
+    """Print or write the profiles, and write the figures as JSON when asked."""
     if sink:
         text = "\n".join(sink)
         if args.profile_out:
@@ -632,16 +1105,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print("\n" + text)
     if args.json:
-        payload = {
-            "machine": info,
-            "vectors": args.vectors,
-            "embedding": embed_info,
-            "results": [r.__dict__ for r in results],
-            "targets": {f"{k[0]}|{k[1]}|{k[2]}": v for k, v in TARGETS.items()},
-        }
         Path(args.json).write_text(json.dumps(payload, indent=2, default=str))
         print(f"figures written to {args.json}")
-    return 0
 
 
 if __name__ == "__main__":

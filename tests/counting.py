@@ -16,11 +16,12 @@ KINDS = ("memory", "entity", "relation")
 
 class CountingStore:
     """Forwards every call to a real store and counts them by (method, record kind when the first argument is
-    one)."""
+    one), and the rows each method's list answers held (``rows``)."""
 
     def __init__(self, inner: Store) -> None:
         self.inner = inner
         self.calls: Counter[tuple[str, str | None]] = Counter()
+        self.rows: Counter[str] = Counter()  # method -> rows (list items) its answers held, summed over calls
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self.inner, name)
@@ -30,7 +31,10 @@ class CountingStore:
         def counted(*args: Any, **kwargs: Any) -> Any:
             kind = args[0] if args and isinstance(args[0], str) and args[0] in KINDS else None
             self.calls[(name, kind)] += 1
-            return attr(*args, **kwargs)
+            answer = attr(*args, **kwargs)
+            if isinstance(answer, list):
+                self.rows[name] += len(answer)
+            return answer
 
         return counted
 

@@ -110,8 +110,8 @@ class _Side:
     frontier: list[str]  # the entities to expand at the next hop
     met: set[str] = field(default_factory=set)
     depth: int = 0  # hops taken
-    hops: Iterator[Hop] | None = None
-    last: Hop | None = None
+    hops: Iterator[Hop[RelationRecord]] | None = None
+    last: Hop[RelationRecord] | None = None
 
 
 @dataclass

@@ -4,8 +4,8 @@ Round trips. The query is read once (``recall.query``: one tokenization, one emb
 a fixed number of sequential store calls, whatever it finds:
 - 2 for the candidates: their records, then their cosines with the query (the ``similarity`` of each result, the
   threshold), computed by the store where the vectors live;
-- 2 for the relations beside the results: the facts that read like the query, then the records of those the walk
-  did not reach (skipped when it reached them all);
+- 2 for the relations beside the results: the facts that read like the query, then the records of those the answer
+  can report (skipped when there are none; the walk reads light rows, see ``_relation_candidates``);
 - per lane that runs (weight above 0): vector 1, BM25 1, graph 4 + 2 per hop (linking: a name search, the
   entities it found, a name-vector search; the walk: the edges and their facts' cosines per hop, at most
   ``max_hops``; the memories that mention the linked entities), plus 1 when the query speaks in the first person
@@ -19,8 +19,11 @@ So the default recipe makes at most 10 + 2 x max_hops calls (14 at the default 2
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +38,41 @@ from graphmem.recall.query import SearchQuery, make_query
 from graphmem.recall.rerank import Reranker, RerankInput, rerank
 from graphmem.results import MemoryHit, RelationView, RerankInfo, SearchResult
 from graphmem.stores.base import Store, Vector
+
+
+@dataclass
+class PhaseClock:
+    """Seconds per phase of the searches run under :func:`timing_phases` (benchmarks/speed.py reports them), so a
+    regression shows in the phase that caused it. ``lap`` charges the time since the previous lap to ``phase``."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+    _last: float = 0.0
+
+    def start(self) -> None:
+        self.seconds = {}
+        self._last = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.seconds[phase] = self.seconds.get(phase, 0.0) + now - self._last
+        self._last = now
+
+
+# Off (None) unless a caller times phases: one context-variable read per search, and no change to what it returns.
+# A context variable rather than an argument, so that ``Memory.search`` needs no timing parameter.
+_CLOCK: ContextVar[PhaseClock | None] = ContextVar("graphmem_search_phase_clock", default=None)
+
+
+@contextmanager
+def timing_phases(clock: PhaseClock) -> Iterator[PhaseClock]:
+    """Within the block (this thread or task only), each ``search`` restarts ``clock`` and laps the phases it runs
+    into it: query (tokens and embedding), filter, vector, bm25, link, walk, mentions, relations, evidence, fusion,
+    rerank. A lane or step that does not run has no entry (its few microseconds go to the next phase)."""
+    token = _CLOCK.set(clock)
+    try:
+        yield clock
+    finally:
+        _CLOCK.reset(token)
 
 
 @dataclass
@@ -61,10 +99,17 @@ def search(
     Every ranking orders equal scores by a stable key (the memory's text, then its creation time), never by the
     random ids alone: two stores given the same adds answer with the same scores in the same order.
     """
+    clock = _CLOCK.get()
+    if clock is not None:
+        clock.start()
     phrases = phrases or PhraseVectors(embedder)
     q = make_query(req.query, req.scope, req.as_of, phrases, req.max_query_chars)
+    if clock is not None:
+        clock.lap("query")
     pool = max(cfg.min_pool, req.limit * cfg.pool_factor)
     allowed = _allowed(store, req) if req.filters is not None else None
+    if clock is not None and allowed is not None:
+        clock.lap("filter")
     weights = cfg.weights.model_dump()
 
     hits: dict[str, list[tuple[str, float]]] = {}  # lane -> (memory id, the lane's own score)
@@ -74,22 +119,37 @@ def search(
         hits["vector"] = sorted(exact.items(), key=lambda kv: (-kv[1], kv[0]))[:pool]
     elif weights["vector"] > 0:
         hits["vector"] = store.vector_search("memory", q.scope, q.vector, pool, q.as_of)
+    if clock is not None and "vector" in hits:
+        clock.lap("vector")
     wide = pool if allowed is None else pool * 4  # room for the lanes' hits that the filters drop
     if weights["bm25"] > 0:
         hits["bm25"] = store.text_search("memory", q.scope, list(q.terms), wide, q.as_of)
+    if clock is not None and "bm25" in hits:
+        clock.lap("bm25")
     reached: list[Reached] = []  # also the relations the answer reports; none when the walk does not run
     linked: Linked | None = None  # the graph lane's seeds, handed on to a reranker that walks too
     if weights["graph"] > 0:
         linked = link(store, q, cfg)
+        if clock is not None:
+            clock.lap("link")
         if linked.seeds:
             asked = [w for w in q.asks if w not in linked.covered]  # the names say who, not what
             reached = expand(store, q, linked.seeds, Relevance(store, q, asked, phrases), cfg)
+        if clock is not None:
+            clock.lap("walk")
         hits["graph"] = list(memory_scores(store, q, linked.seeds, reached, wide).items())
+        if clock is not None:
+            clock.lap("mentions")
     if allowed is not None:
         hits = {lane: [h for h in found if h[0] in allowed] for lane, found in hits.items()}
 
-    candidates, facts = _relation_candidates(store, q, reached, cfg)
+    every = req.filters is not None or req.threshold is not None  # they choose relations by evidence: read all
+    candidates, facts = _relation_candidates(store, q, reached, cfg, every)
+    if clock is not None:
+        clock.lap("relations")
     evidence = _read_evidence(store, req, q.vector, hits, candidates, allowed)
+    if clock is not None:
+        clock.lap("evidence")
     records, similarity = evidence.records, evidence.similarity
     order = _memory_order(records)
     lanes = {lane: _ranked(found, order, wide) for lane, found in hits.items()}
@@ -107,11 +167,17 @@ def search(
         results.append(MemoryHit.of(record, normalized(item.score, weights, cfg.rrf_k), sim, found_by))
         if len(results) == keep:
             break
+    if clock is not None:
+        clock.lap("fusion")
     relations = _relations(req, cfg, candidates, facts, evidence)
+    if clock is not None:
+        clock.lap("relations")
     info: RerankInfo | None = None
     if reranker is not None:
         given = RerankInput(store, q, cfg, results, linked=linked)
         results, info = rerank(reranker, given, req.limit)
+        if clock is not None:
+            clock.lap("rerank")
     return SearchResult.of(results, relations, info)
 
 
@@ -145,22 +211,24 @@ Found = tuple[RelationRecord, float, int | None]  # a relation for the answer, i
 
 
 def _relation_candidates(
-    store: Store, q: SearchQuery, reached: list[Reached], cfg: SearchConfig
+    store: Store, q: SearchQuery, reached: list[Reached], cfg: SearchConfig, every: bool
 ) -> tuple[list[Found], dict[str, float]]:
     """Relations the answer may report: those the walk reached, plus facts that read like the query (two store
-    calls, the second skipped when the walk reached them all); and each one's fact cosine with the query, known
-    from the walk or the fact search, which a threshold tests a bulk-loaded triple by."""
+    calls: the fact search, then the records); and each one's fact cosine with the query, known from the walk or
+    the fact search, which a threshold tests a bulk-loaded triple by. The walk's relations are light rows (through
+    hubs it meets thousands): records are read only for the walk's best ``relation_limit`` (in the answer's order,
+    so no other can make the cut), or for all of them when ``every`` (filters or a threshold choose by evidence)."""
     scored: dict[str, tuple[float, int | None]] = {r.relation.id: (r.score, r.hops) for r in reached}
-    by_id = {r.relation.id: r.relation for r in reached}
     facts = {r.relation.id: r.fact for r in reached if r.fact is not None}
+    best = reached if every else sorted(reached, key=lambda r: (-r.score, relation_order(r.relation)))
+    wanted = [r.relation.id for r in best[: None if every else cfg.relation_limit]]
     for relation_id, sim in store.vector_search("relation", q.scope, q.vector, cfg.relation_limit, q.as_of):
         half = 0.5 * sim  # a fact that merely reads like the query ranks below one the walk reached
         if relation_id not in scored and sim >= cfg.entity_link_similarity:
             scored[relation_id] = (half, None)
             facts[relation_id] = sim
-    missing = [i for i in scored if i not in by_id]
-    if missing:
-        by_id.update({r.id: r for r in store.get_relations(missing)})
+            wanted.append(relation_id)
+    by_id = {r.id: r for r in store.get_relations(wanted)} if wanted else {}
     return [(by_id[i], score, hops) for i, (score, hops) in scored.items() if i in by_id], facts
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import Any, Literal, Protocol, overload, runtime_checkable
+from typing import Any, Literal, NamedTuple, Protocol, overload, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -33,6 +33,48 @@ from graphmem.models import EntityRecord, Episode, HistoryEvent, MemoryRecord, R
 VectorKind = Literal["memory", "entity", "relation"]
 Hit = tuple[str, float]
 Vector = npt.NDArray[np.float32]
+
+
+class Edge(NamedTuple):
+    """A relation as the graph walk reads it (``edge_rows``): what it steers and scores by, nothing more. A walk
+    through hub entities meets thousands of relations per search; building a full ``RelationRecord`` (scope,
+    timestamps, provenance, validation) for each was most of its cost (issue 13), so the walk reads these and
+    fetches full records (``get_relations``) only for the relations a search reports. The field names match
+    ``RelationRecord``'s, so code that orders relations reads either."""
+
+    id: str
+    source_id: str
+    target_id: str
+    source: str  # the endpoints' names
+    target: str
+    type: str
+    fact: str
+    created_at: str  # ISO 8601, as stored (it orders a hub's edges, newest first)
+    memory_ids: tuple[str, ...]  # provenance: the memories that assert it
+
+    @classmethod
+    def of(cls, r: RelationRecord) -> Edge:
+        return cls(r.id, r.source_id, r.target_id, r.source, r.target, r.type, r.fact, r.created_at.isoformat(),
+                   tuple(r.provenance.memory_ids))  # fmt: skip
+
+
+def capped(rows: Sequence[Edge], entity_ids: Sequence[str], per_entity: int, prefer: dict[str, float]) -> list[Edge]:
+    """At most ``per_entity`` of ``rows`` per entity of ``entity_ids`` (either end), in ``edge_rows``' order:
+    the types ``prefer`` weighs above 0 first (highest first), then every other edge, newest first, ties by id.
+    Returned oldest first, each once. For a store that reads more candidates than it keeps (both directions, the
+    newest and each preferred type's newest, or every edge of an entity as ``GraphBacked`` does): the union of an
+    entity's newest ``per_entity`` and each preferred type's newest ``per_entity`` always holds its best."""
+    wanted = set(entity_ids)
+    by_entity: dict[str, list[Edge]] = {}
+    for row in {r.id: r for r in rows}.values():
+        for end in {row.source_id, row.target_id} & wanted:
+            by_entity.setdefault(end, []).append(row)
+    kept: dict[str, Edge] = {}
+    for found in by_entity.values():
+        found.sort(key=lambda e: e.id)
+        found.sort(key=lambda e: (max(prefer.get(e.type, 0.0), 0.0), e.created_at), reverse=True)
+        kept.update((e.id, e) for e in found[:per_entity])
+    return sorted(kept.values(), key=lambda e: (e.created_at, e.id))
 
 
 class RelationUpdate(BaseModel):
@@ -310,6 +352,21 @@ class Store(Protocol):
         self, scope: Scope, entity_ids: Sequence[str], per_entity: int, as_of: datetime | None = None
     ) -> list[RelationRecord]:
         """Relations touching the entities (either direction), at most ``per_entity`` each, newest first."""
+        ...
+
+    def edge_rows(
+        self,
+        scope: Scope,
+        entity_ids: Sequence[str],
+        per_entity: int,
+        as_of: datetime | None = None,
+        prefer: dict[str, float] | None = None,
+    ) -> list[Edge]:
+        """``edges`` as light rows (``Edge``) for the walk, and the cap through a hub chosen by what the walk asks:
+        per entity the ``per_entity`` best edges, those of the types ``prefer`` weighs above 0 first (highest
+        first; weights at or below 0 are ignored), then the newest (``capped`` states the order). The store ranks
+        them before reading the far ends, so a hub with thousands of edges returns ``per_entity`` rows, not
+        thousands. ``GraphBacked`` derives it from ``GraphStore.edges``."""
         ...
 
     def relations_citing(self, scope: Scope, memory_ids: Sequence[str]) -> list[RelationRecord]:

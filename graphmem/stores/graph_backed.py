@@ -16,9 +16,22 @@ from typing import Literal
 
 from graphmem.filters import Filter, finish
 from graphmem.models import EntityRecord, Episode, HistoryEvent, MemoryRecord, RelationRecord, Scope, normalize_name
-from graphmem.stores.base import GraphStore, Hit, Store, TextSearch, Vector, VectorKind, VectorSearch, WritePlan
+from graphmem.stores.base import (
+    Edge,
+    GraphStore,
+    Hit,
+    Store,
+    TextSearch,
+    Vector,
+    VectorKind,
+    VectorSearch,
+    WritePlan,
+    capped,
+)
 from graphmem.stores.inprocess_text import InProcessText
 from graphmem.stores.inprocess_vectors import InProcessVectors
+
+_EVERY = 2**31 - 1  # "every edge of the entity" as a per-entity limit
 
 
 class GraphBacked:
@@ -43,6 +56,21 @@ class GraphBacked:
         self, scope: Scope, entity_ids: Sequence[str], per_entity: int, as_of: datetime | None = None
     ) -> list[RelationRecord]:
         return self.graph.edges(scope, entity_ids, per_entity, as_of)
+
+    def edge_rows(
+        self,
+        scope: Scope,
+        entity_ids: Sequence[str],
+        per_entity: int,
+        as_of: datetime | None = None,
+        prefer: dict[str, float] | None = None,
+    ) -> list[Edge]:
+        """From ``edges``: the newest ``per_entity`` per entity, or with type weights every edge of the entities,
+        ranked here (``capped``). One call either way; an engine with hubs overrides it to rank in its query."""
+        weights = {t: w for t, w in (prefer or {}).items() if w > 0.0}
+        read = per_entity if not weights else _EVERY
+        rows = [Edge.of(r) for r in self.graph.edges(scope, entity_ids, read, as_of)]
+        return capped(rows, entity_ids, per_entity, weights)
 
     def mentions(self, memory_ids: Sequence[str]) -> dict[str, list[str]]:
         return self.graph.mentions(memory_ids)

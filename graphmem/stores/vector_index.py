@@ -9,16 +9,22 @@ seen, so its cost stays bounded as the partition grows (sub-linear, not a scan).
 run-only scopes) visit every partition of their tenant; a partition never holds two tenants' rows, so one tenant's
 search never scores another's (the service's fence, issue 12).
 
+Lists are trained when rows arrive, never by a search (issue 13: the first search of a big partition used to train
+it, 2-4 s): ``reset`` loads rows in bulk (numpy, no per-row appends) and trains every partition over the limit
+there, and ``upsert`` retrains a partition on the write that takes it past the limit or doubles it since its last
+training, so that write pays for it (amortized: the rows it was trained on double in between).
+
 Deleted rows are tombstoned and a block is compacted when more than half of it is dead.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -30,6 +36,7 @@ G = TypeVar("G", bound=np.generic)
 _GROW = 1.5
 _KMEANS_ITERATIONS = 8
 _KMEANS_SAMPLE_PER_LIST = 40
+_LOAD_CHUNK = 8_192  # rows read and converted at a time by ``load``
 _SEED = 20261125  # fixed, so the same rows always cluster the same way
 
 
@@ -45,6 +52,24 @@ class _Block:
         self.current = np.zeros(0, dtype=bool)
         self.n = 0
         self.dead = 0
+
+    @classmethod
+    def of(
+        cls,
+        ids: list[str],
+        vecs: F32,
+        agents: npt.NDArray[np.object_],
+        runs: npt.NDArray[np.object_],
+        current: npt.NDArray[np.bool_],
+    ) -> _Block:
+        """A full block of the given rows, built with array copies (bulk loads and retraining append nothing)."""
+        block = cls(vecs.shape[1])
+        block.vecs = np.ascontiguousarray(vecs, dtype=np.float32)
+        block.ids = ids
+        block.agents, block.runs = agents, runs
+        block.live, block.current = np.ones(len(ids), dtype=bool), np.asarray(current, dtype=bool)
+        block.n = len(ids)
+        return block
 
     def append(self, ident: str, vec: F32, agent: str, run: str, current: bool) -> int:
         if self.n == self.vecs.shape[0]:
@@ -73,13 +98,13 @@ class _Block:
     def compacted(self) -> tuple[_Block, list[str]]:
         """A copy without dead rows, and the ids it keeps (their rows are their positions)."""
         keep = np.flatnonzero(self.live[: self.n])
-        block = _Block(self.vecs.shape[1])
-        block.vecs = self.vecs[keep].copy()
-        block.ids = [self.ids[r] for r in keep]
-        block.agents, block.runs = self.agents[keep].copy(), self.runs[keep].copy()
-        block.live, block.current = np.ones(keep.size, dtype=bool), self.current[keep].copy()
-        block.n = keep.size
+        block = _Block.of([self.ids[r] for r in keep], self.vecs[keep], self.agents[keep], self.runs[keep],
+                          self.current[keep])  # fmt: skip
         return block, block.ids
+
+
+# A partition's rows as arrays: ids, vectors, agent and run values, currency.
+_Rows = tuple[list[str], F32, npt.NDArray[np.object_], npt.NDArray[np.object_], npt.NDArray[np.bool_]]
 
 
 @dataclass
@@ -91,10 +116,16 @@ class _Partition:
     trained_at: int = 0  # live rows when the lists were last built
     where: dict[str, tuple[int, int]] = field(default_factory=dict)  # id -> (block, row)
 
-    def rows(self) -> Iterator[tuple[str, F32, str, str, bool]]:
-        for block in self.blocks:
-            for r in np.flatnonzero(block.live[: block.n]):
-                yield block.ids[r], block.vecs[r], block.agents[r], block.runs[r], bool(block.current[r])
+    def rows(self) -> _Rows:
+        """Every live row, as arrays (one copy per block, no per-row Python objects but the ids)."""
+        keeps = [np.flatnonzero(block.live[: block.n]) for block in self.blocks]
+        return (
+            [block.ids[r] for block, keep in zip(self.blocks, keeps, strict=True) for r in keep],
+            np.concatenate([block.vecs[keep] for block, keep in zip(self.blocks, keeps, strict=True)]),
+            np.concatenate([block.agents[keep] for block, keep in zip(self.blocks, keeps, strict=True)]),
+            np.concatenate([block.runs[keep] for block, keep in zip(self.blocks, keeps, strict=True)]),
+            np.concatenate([block.current[keep] for block, keep in zip(self.blocks, keeps, strict=True)]),
+        )
 
 
 class VectorIndex:
@@ -109,21 +140,55 @@ class VectorIndex:
         self._lock = threading.RLock()
         self._parts: dict[tuple[str, str], _Partition] = {}  # (tenant, user) -> its rows
         self._user: dict[str, tuple[str, str]] = {}  # id -> partition key
+        self.trainings = 0  # IVF (re)trainings so far: tests check that searches never train
 
     def __len__(self) -> int:
         return len(self._user)
 
     def reset(self, rows: Iterable[tuple[str, bytes | F32, Scope, bool]] = ()) -> None:
+        """Replace every row with ``rows`` (a later row of the same id wins): ``load`` with scope objects."""
+        self.load(
+            (ident, vec, s.tenant, s.user_id or "", s.agent_id or "", s.run_id or "", cur)
+            for ident, vec, s, cur in rows
+        )
+
+    def load(self, rows: Iterable[tuple[str, bytes | F32, str, str, str, str, bool]]) -> None:
+        """Replace every row with ``rows`` of (id, vector, tenant, user, agent, run, current), '' for an unset scope
+        value, as a store reads them (no scope object per row). In bulk: each partition is built from arrays in one
+        go and, past ``exact_limit``, trained into IVF lists here, so no search has to."""
+        # Read in chunks, each chunk's blobs joined into one array at once: no Python work per row but the
+        # transposes and grouping, and never every row's bytes object alive at the same time.
+        ids: list[str] = []
+        columns: list[list[Any]] = [[] for _ in range(5)]  # tenant, user, agent, run, current
+        matrices: list[F32] = [np.zeros((0, self.dim), dtype=np.float32)]
+        source = iter(rows)
+        while chunk := list(itertools.islice(source, _LOAD_CHUNK)):
+            chunk_ids, vecs, *rest = zip(*chunk, strict=True)
+            ids.extend(chunk_ids)
+            matrices.append(self._matrix(chunk_ids, vecs))
+            for column, values in zip(columns, rest, strict=True):
+                column.extend(values)
+        matrix = np.concatenate(matrices)
+        matrices.clear()  # the chunks' copies go before the partitions take theirs
+        if len(set(ids)) < len(ids):  # the same id twice: its last row wins, as upserts in order would do
+            last = sorted({ident: i for i, ident in enumerate(ids)}.values())
+            ids, matrix = [ids[i] for i in last], matrix[last]
+            columns = [[column[i] for i in last] for column in columns]
+        keys: list[tuple[str, str]] = list(zip(columns[0], columns[1], strict=True))
+        agent_col, run_col = np.array(columns[2], dtype=object), np.array(columns[3], dtype=object)
+        current_col = np.array(columns[4], dtype=bool)
+        parts: dict[tuple[str, str], _Partition] = {}
+        for sel in _groups(columns[0], columns[1]):
+            rows_of = ([ids[i] for i in sel], matrix[sel], agent_col[sel], run_col[sel], current_col[sel])
+            parts[keys[sel[0]]] = self._trained(rows_of) if sel.size > self.exact_limit else _flat(rows_of)
         with self._lock:
-            self._parts.clear()
-            self._user.clear()
-            for ident, vec, scope, current in rows:
-                self.upsert(ident, vec, scope, current)
+            self._parts = parts
+            self._user = dict(zip(ids, keys, strict=True))
 
     def upsert(self, ident: str, vec: bytes | F32, scope: Scope, current: bool = True) -> None:
-        array = np.frombuffer(vec, dtype=np.float32) if isinstance(vec, bytes) else np.asarray(vec, np.float32)
-        if array.shape != (self.dim,):
-            raise ValueError(f"vector for {ident!r} has shape {array.shape}, index expects ({self.dim},)")
+        """Add or replace one row; the write that takes its partition past ``exact_limit`` (or doubles it since its
+        lists were trained) trains them."""
+        array = self._vector(ident, vec)
         user, agent, run = (value or "" for value in scope.key())
         key = (scope.tenant, user)
         with self._lock:
@@ -135,6 +200,8 @@ class VectorIndex:
             b = self._nearest_list(part, array)
             part.where[ident] = (b, part.blocks[b].append(ident, array, agent, run, current))
             self._user[ident] = key
+            if _needs_training(part, self.exact_limit):
+                self._parts[key] = self._trained(part.rows())
 
     def set_current(self, ident: str, current: bool) -> None:
         with self._lock:
@@ -168,7 +235,6 @@ class VectorIndex:
         hits: list[tuple[float, str]] = []
         with self._lock:
             for part in self._visible(scope):
-                self._maybe_train(part)
                 hits.extend(self._search_partition(part, q, k, agent, run, current_only))
         return _best(hits, k)
 
@@ -185,7 +251,6 @@ class VectorIndex:
         hits: list[list[tuple[float, str]]] = [[] for _ in queries]
         with self._lock:
             for part in self._visible(scope):
-                self._maybe_train(part)
                 if part.centroids is not None:
                     for i, q in enumerate(matrix):
                         hits[i].extend(self._search_partition(part, q, k, agent, run, current_only))
@@ -211,6 +276,20 @@ class VectorIndex:
             return sum(1 for part in self._parts.values() if part.centroids is not None)
 
     # -- internals -------------------------------------------------------------------------------------------------
+    def _matrix(self, ids: Sequence[str], vecs: Sequence[bytes | F32]) -> F32:
+        """Rows of vectors as one matrix: stored blobs joined and read in one go, other vectors checked one by one."""
+        if set(map(type, vecs)) == {bytes}:
+            blobs: Sequence[bytes] = vecs  # type: ignore[assignment]  # all bytes, checked just above
+            if set(map(len, blobs)) == {4 * self.dim}:
+                return np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), self.dim)
+        return np.stack([self._vector(ident, vec) for ident, vec in zip(ids, vecs, strict=True)])
+
+    def _vector(self, ident: str, vec: bytes | F32) -> F32:
+        array = np.frombuffer(vec, dtype=np.float32) if isinstance(vec, bytes) else np.asarray(vec, np.float32)
+        if array.shape != (self.dim,):
+            raise ValueError(f"vector for {ident!r} has shape {array.shape}, index expects ({self.dim},)")
+        return array
+
     def _visible(self, scope: Scope) -> list[_Partition]:
         """The partitions a read scope sees: its user's in its tenant, or every one of its tenant when the scope
         names no user."""
@@ -250,20 +329,48 @@ class VectorIndex:
                 break
         return hits
 
-    def _maybe_train(self, part: _Partition) -> None:
-        """(Re)build IVF lists once a partition passes ``exact_limit`` and again each time it doubles."""
-        live = len(part.where)
-        if live <= self.exact_limit or (part.centroids is not None and live < 2 * part.trained_at):
-            return
-        ids, vecs, agents, runs, current = zip(*part.rows(), strict=True)
-        matrix = np.stack(vecs)
-        centroids = _spherical_kmeans(matrix, max(2, round(math.sqrt(live))))
+    def _trained(self, rows: _Rows) -> _Partition:
+        """IVF lists for a partition's rows: about sqrt(n) spherical k-means lists, each one contiguous block."""
+        ids, matrix, agents, runs, current = rows
+        centroids = _spherical_kmeans(matrix, max(2, round(math.sqrt(len(ids)))))
         assignment = _assign(matrix, centroids)
-        blocks = [_Block(self.dim) for _ in range(centroids.shape[0])]
+        order = np.argsort(assignment, kind="stable")
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(assignment, minlength=centroids.shape[0]))])
+        blocks: list[_Block] = []
         where: dict[str, tuple[int, int]] = {}
-        for i, b in enumerate(assignment.tolist()):
-            where[ids[i]] = (b, blocks[b].append(ids[i], matrix[i], agents[i], runs[i], current[i]))
-        part.blocks, part.centroids, part.where, part.trained_at = blocks, centroids, where, live
+        for b in range(centroids.shape[0]):
+            sel = order[bounds[b] : bounds[b + 1]]
+            block_ids = [ids[i] for i in sel]
+            blocks.append(_Block.of(block_ids, matrix[sel], agents[sel], runs[sel], current[sel]))
+            where.update(zip(block_ids, zip(itertools.repeat(b), range(len(block_ids))), strict=False))
+        self.trainings += 1
+        return _Partition(blocks, centroids, len(ids), where)
+
+
+def _groups(tenants: Sequence[str], users: Sequence[str]) -> list[npt.NDArray[np.intp]]:
+    """The positions of each (tenant, user)'s rows, ascending, grouped by sorting in numpy (a Python loop over
+    every row was a quarter of a 100k-row load)."""
+    if not tenants:
+        return []
+    _, tenant_codes = np.unique(np.array(tenants, dtype=str), return_inverse=True)
+    users_seen, user_codes = np.unique(np.array(users, dtype=str), return_inverse=True)
+    codes = tenant_codes.astype(np.int64) * len(users_seen) + user_codes
+    order = np.argsort(codes, kind="stable")
+    starts = np.flatnonzero(np.diff(codes[order])) + 1
+    return np.split(order, starts)
+
+
+def _needs_training(part: _Partition, exact_limit: int) -> bool:
+    """Past the limit and never trained, or doubled since the lists were last built."""
+    live = len(part.where)
+    return live > exact_limit and (part.centroids is None or live >= 2 * part.trained_at)
+
+
+def _flat(rows: _Rows) -> _Partition:
+    """A partition searched exactly: one block of every row."""
+    ids, matrix, agents, runs, current = rows
+    where = dict(zip(ids, zip(itertools.repeat(0), range(len(ids))), strict=False))
+    return _Partition([_Block.of(ids, matrix, agents, runs, current)], where=where)
 
 
 def _top(block: _Block, q: F32, k: int, mask: npt.NDArray[np.bool_]) -> list[tuple[float, str]]:

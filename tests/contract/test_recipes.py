@@ -24,7 +24,8 @@ FACTS = [
 QUERY = "Where does Alice live?"
 # What only the graph lane asks of a store: entity look-ups for linking, and the walk.
 GRAPH_CALLS = {("text_search", "entity"), ("vector_search", "entity"), ("get_entities", None),
-               ("entities_named", None), ("edges", None), ("memories_mentioning", None)}  # fmt: skip
+               ("entities_named", None), ("edges", None), ("edge_rows", None),
+               ("memories_mentioning", None)}  # fmt: skip
 
 
 @pytest.fixture
@@ -57,7 +58,7 @@ def counted_search(m: Memory, **kwargs: Any) -> tuple[dict[str, Any], Counter[tu
 def test_default_recipe_runs_every_lane(open_memory: Callable[..., Memory]) -> None:
     out, calls = counted_search(open_memory(), recipe="default")
     assert calls[("vector_search", "memory")] == 1 and calls[("text_search", "memory")] == 1
-    assert calls[("text_search", "entity")] == 1 and calls[("edges", None)] >= 1
+    assert calls[("text_search", "entity")] == 1 and calls[("edge_rows", None)] >= 1
     assert {lane for r in out["results"] for lane in r["lanes"]} == {"vector", "bm25", "graph"}
 
 

@@ -40,7 +40,10 @@ def budget(lanes: set[str], filters: bool, reranker: str | None, first_person: b
         linking[("entities_named", None)] += 1
     if "graph" in lanes:
         calls += linking
-        calls += Counter({("edges", None): HOPS, ("similarity", "relation"): HOPS, ("memories_mentioning", None): 1})
+        # the lane walks light rows (``edge_rows``); the graph_distance reranker reads full records (``edges``)
+        calls += Counter(
+            {("edge_rows", None): HOPS, ("similarity", "relation"): HOPS, ("memories_mentioning", None): 1}
+        )
     if filters:
         calls[("list_memories", None)] += 1
     if reranker == "mmr":
@@ -63,7 +66,7 @@ def _search(m: Memory, query: str, **kwargs: Any) -> tuple[dict[str, Any], Count
 
 def _within(calls: Counter[Call], expected: Counter[Call]) -> bool:
     """Exactly the budget, except the two reads that may be skipped (a walk that stops early, met relations)."""
-    may_skip = {("get_relations", None), ("edges", None), ("similarity", "relation")}
+    may_skip = {("get_relations", None), ("edges", None), ("edge_rows", None), ("similarity", "relation")}
     return all(calls[c] <= n if c in may_skip else calls[c] == n for c, n in expected.items()) and not (
         set(calls) - set(expected)
     )

@@ -15,6 +15,7 @@ from graphmem.providers.embed import Embedder
 from graphmem.stores import embedded
 from graphmem.stores.embedded import EmbeddedStore
 from graphmem.stores.fulltext import quoted_or_query
+from graphmem.stores.vector_index import VectorIndex
 
 
 def test_a_failure_inside_the_add_transaction_leaves_no_partial_write(
@@ -194,3 +195,75 @@ def test_a_store_from_before_the_tenant_fence_is_migrated_on_open(tmp_path: Path
     assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'entities_before_tenant'").fetchall() == []
     conn.close()
     reopened.close()
+
+
+def test_a_reopened_store_loads_and_trains_its_vector_indexes_as_it_opens(
+    tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 13: the indexes are read (and a big partition's IVF lists trained) by a loader the store starts as it
+    opens, not by the first search; the first search then trains nothing."""
+    monkeypatch.setattr(embedded, "VectorIndex", lambda dim: VectorIndex(dim, exact_limit=20, probe_rows=8))
+    memory = Memory(store=EmbeddedStore(tmp_path / "g.db", embedder.dim), embedder=embedder)
+    for i in range(30):
+        memory.add(f"note {i}: the kiwi number {i} is green", user_id="u", infer=False)
+    memory.close()
+    store = EmbeddedStore(tmp_path / "g.db", embedder.dim)
+    store._loader.join()
+    index = store._indexes["memory"]
+    assert len(index) == 30 and index.ann_partitions() == 1 and index.trainings == 1  # loaded and trained at open
+    reopened = Memory(store=store, embedder=embedder)
+    hits = reopened.search("kiwi number 7", user_id="u")["results"]
+    assert hits and "vector" in hits[0]["lanes"]
+    assert index.trainings == 1 and store._indexes["memory"] is index  # the search neither trained nor reloaded
+
+
+def test_the_bounded_memory_bm25_lane_answers_as_the_exact_one(
+    tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 13: in a user's scope only the best ``_BM25_CANDIDATES * k`` FTS matches are joined to their rows. The
+    answer must be the exact lane's: kept when nothing cut off could rank among the k, else the exact query runs
+    (another tenant's rows under the same user id, a narrow agent filter, ties at the cut)."""
+    store = EmbeddedStore(tmp_path / "g.db", embedder.dim)
+    memory = Memory(store=store, embedder=embedder)
+    for i in range(40):  # distinct scores: "kiwi" repeated 1..5 times in texts of growing length
+        memory.add(f"{'kiwi ' * (1 + i % 5)}note {i} " + "filler " * (i // 5), user_id="u", infer=False)
+    for i in range(6):  # an agent's rows, scoring below the user's best
+        memory.add(f"kiwi and mango {i} " + "filler " * 12, user_id="u", agent_id="a", infer=False)
+    acme = memory.for_tenant("acme")
+    for i in range(30):  # the same user id in another tenant: the same full-text token, lower scores
+        acme.add(f"kiwi acme {i} " + "filler " * 12, user_id="u", infer=False)
+    for i in range(20):  # equal scores: which of them the cut keeps is FTS5's choice, not the lane's id order
+        acme.add(f"kiwi tie {i:02d}", user_id="t", infer=False)
+    exact_runs: list[int] = []
+    real_all = EmbeddedStore._memory_text_all
+
+    def counted(*args: Any) -> Any:
+        exact_runs.append(1)
+        return real_all(*args)
+
+    monkeypatch.setattr(EmbeddedStore, "_memory_text_all", staticmethod(counted))
+
+    def exact(scope: Scope, terms: list[str], k: int) -> list[tuple[str, float]]:
+        where, params = embedded._read_scope(scope, "m")
+        when, extra = embedded._believed(None, "m")
+        match = f'fts_scope : "{embedded._fts_scope(scope)}" AND ({quoted_or_query(terms)})'
+        return real_all(store._conn(), match, where, [*params, *extra], when, k)
+
+    cases = [
+        (Scope(user_id="u"), ["kiwi"], 3, 0),  # 76 matches, 12 candidates: the top 3 are sure, no exact query
+        (Scope(user_id="u"), ["kiwi", "mango"], 2, 0),
+        (Scope(user_id="u"), ["kiwi"], 25, 0),  # 100 candidates: every match was one
+        (Scope(user_id="u", tenant="acme"), ["kiwi"], 3, 1),  # the best candidates are the other tenant's
+        (Scope(user_id="u", agent_id="a"), ["kiwi"], 3, 1),  # the agent's rows are not among the best candidates
+        (Scope(user_id="u"), ["durian"], 3, 1),  # nothing matched: the exact query confirms it
+        (Scope(user_id="t", tenant="acme"), ["kiwi", "tie"], 3, 1),  # ties at the cut: ordered by id, exactly
+    ]
+    for scope, terms, k, runs in cases:
+        exact_runs.clear()
+        found = store.text_search("memory", scope, terms, k)
+        assert len(exact_runs) == runs, (scope, terms, k)
+        assert found == exact(scope, terms, k), (scope, terms, k)
+    assert len(store.text_search("memory", Scope(user_id="u", agent_id="a"), ["kiwi"], 3)) == 3
+    assert all(
+        "acme" not in m.text for m in store.get_memories([i for i, _ in exact(Scope(user_id="u"), ["kiwi"], 50)])
+    )

@@ -85,6 +85,20 @@ class RelationRow(TypedDict):
     target: str
 
 
+class EdgeRow(TypedDict):
+    """``edge_rows``: what the graph walk steers by (``stores.base.Edge``), provenance as a native list."""
+
+    id: str
+    source_id: str
+    target_id: str
+    source: str
+    target: str
+    type: str
+    fact: str
+    created_at: str
+    memory_ids: list[str] | None
+
+
 class MemoryResult(TypedDict):
     memory: MemoryWithEmbedding
     episode_ids: list[str]  # the episodes that produced it, in the order they did
@@ -155,6 +169,7 @@ class PendingFilterRow(TypedDict):
 
 
 EDGES: Read[RelationResult] = Read("edges")
+EDGE_ROWS: Read[EdgeRow] = Read("edge_rows")
 ENTITIES_BY_KEYS: Read[EntityResult] = Read("entities_by_keys")
 ENTITIES_BY_NAMES: Read[EntityResult] = Read("entities_by_names")
 ENTITIES_GET: Read[EntityResult] = Read("entities_get")

@@ -44,7 +44,7 @@ from neo4j.exceptions import (
 from graphmem.errors import StoreConflict, StoreError, StoreUnavailable
 from graphmem.filters import TRUE, Bounds, Filter, finish
 from graphmem.models import EntityRecord, Episode, HistoryEvent, MemoryRecord, RelationRecord, Scope, utcnow
-from graphmem.stores.base import Hit, Vector, VectorKind, WritePlan
+from graphmem.stores.base import Edge, Hit, Vector, VectorKind, WritePlan
 from graphmem.stores.cypher import results as q
 from graphmem.stores.cypher.dialect import CypherDialect
 from graphmem.stores.cypher.results import EntityResult, Read, VectorRow
@@ -522,6 +522,24 @@ class CypherStore:
         rows = self._read(q.EDGES, entity_ids=list(dict.fromkeys(entity_ids)), per_entity=per_entity,
                           **_read_scope(scope), as_of=iso_or_none(as_of), now=iso(utcnow()))  # fmt: skip
         return [relation_from(relation_row(r["relation"])) for r in rows]
+
+    def edge_rows(
+        self,
+        scope: Scope,
+        entity_ids: Sequence[str],
+        per_entity: int,
+        as_of: datetime | None = None,
+        prefer: dict[str, float] | None = None,
+    ) -> list[Edge]:
+        """One read, ranked and capped per entity in the query (``edge_rows.cypher``), tuples built here."""
+        if not entity_ids:
+            return []
+        weights = {t: w for t, w in (prefer or {}).items() if w > 0.0}
+        wanted = list(dict.fromkeys(entity_ids))
+        rows = self._read(q.EDGE_ROWS, entity_ids=wanted, per_entity=per_entity, prefer=weights,
+                          **_read_scope(scope), as_of=iso_or_none(as_of), now=iso(utcnow()))  # fmt: skip
+        return [Edge(r["id"], r["source_id"], r["target_id"], r["source"], r["target"], r["type"], r["fact"],
+                     r["created_at"], tuple(r["memory_ids"] or ())) for r in rows]  # fmt: skip
 
 
 def _tx_lookups(
