@@ -26,7 +26,7 @@ SEEKS = {"NodeIndexSeek", "NodeUniqueIndexSeek", "NodeIndexSeekByRange", "Direct
 # What a search sends (the graph lane and the relation list included); anything else it sends is checked too
 # (memory_similarity, once sent after memory_get_many, now only where search still needs it: issue 10, point 4).
 SEARCH_QUERIES = {"memory_vector", "memory_fulltext", "entity_fulltext", "entities_get", "entity_vector",
-                  "entities_by_names", "edges", "relation_similarity", "memories_mentioning", "memory_get_many",
+                  "entities_by_names", "edge_rows", "relation_similarity", "memories_mentioning", "memory_get_many",
                   "relation_vector"}  # fmt: skip
 SCOPES = {
     "user": Scope(user_id="alex"),
