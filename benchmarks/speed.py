@@ -286,8 +286,10 @@ def phase_bulk(m: Memory, ds: Dataset, vectors: np.ndarray) -> dict[str, Any]:
     }
 
 
-def phase_add(m: Memory, ds: Dataset, emb: TimedEmbedder, n: int, seed: int) -> dict[str, Any]:
-    rng = random.Random(seed + 1)
+def phase_add(m: Memory, ds: Dataset, emb: TimedEmbedder, n: int, seed: int, *, infer: bool = True) -> dict[str, Any]:
+    """``n`` adds of short rule-shaped sentences, one per call: with ``infer`` the offline rule extractor, without it
+    the raw write path (the text embedded and stored verbatim); the embedding is timed apart."""
+    rng = random.Random(seed + (1 if infer else 3))
     users = rng.choices(ds.users, weights=[len(u.memories) for u in ds.users], k=n)
     items = [(u.user_id, rule_sentences(rng, u, 1)[0]) for u in users]
     emb.reset()
@@ -295,7 +297,7 @@ def phase_add(m: Memory, ds: Dataset, emb: TimedEmbedder, n: int, seed: int) -> 
     start = time.perf_counter()
     for user_id, text in items:
         t = time.perf_counter()
-        m.add(text, user_id=user_id)
+        m.add(text, user_id=user_id, infer=infer)
         times.append(time.perf_counter() - t)
     total = time.perf_counter() - start
     return {
@@ -306,7 +308,7 @@ def phase_add(m: Memory, ds: Dataset, emb: TimedEmbedder, n: int, seed: int) -> 
         "p95_ms": 1000 * pct(times, 95),
         "embed_seconds": emb.seconds,
         "embed_share": emb.seconds / total,
-        "adds_per_s_excl_embed": n / (total - emb.seconds),
+        "adds_per_s_excl_embed": n / (total - emb.seconds) if total > emb.seconds else None,
         "rss_mb": peak_rss_mb(),
     }
 
@@ -399,30 +401,6 @@ def phase_search(
     out["p95_by_scope_size_ms"] = {k: (len(v), pct(v, 95)) for k, v in sorted(by_bucket.items())}
     out["rss_mb"] = peak_rss_mb()
     return out
-
-
-def phase_raw_adds(m: Memory, ds: Dataset, emb: TimedEmbedder, n: int, seed: int) -> dict[str, Any]:
-    """``add(infer=False)`` of short texts, one per call: the raw write path, its one embedding per call included."""
-    rng = random.Random(seed + 3)
-    users = rng.choices(ds.users, weights=[len(u.memories) for u in ds.users], k=n)
-    items = [(u.user_id, rule_sentences(rng, u, 1)[0]) for u in users]
-    emb.reset()
-    times = []
-    start = time.perf_counter()
-    for user_id, text in items:
-        t = time.perf_counter()
-        m.add(text, user_id=user_id, infer=False)
-        times.append(time.perf_counter() - t)
-    total = time.perf_counter() - start
-    return {
-        "adds": n,
-        "seconds": total,
-        "adds_per_s": n / total,
-        "p50_ms": 1000 * statistics.median(times),
-        "p95_ms": 1000 * pct(times, 95),
-        "embed_share": emb.seconds / total,
-        "adds_per_s_excl_embed": n / (total - emb.seconds) if total > emb.seconds else None,
-    }
 
 
 def largest_scope_queries(ds: Dataset, n: int, seed: int) -> tuple[str, list[str]]:
@@ -561,7 +539,7 @@ def run_one(backend: str, ds: Dataset, vectors: np.ndarray, args: argparse.Names
         res.figures["add"] = phase_add(m, ds, emb, args.adds, ds.seed)
         if args.raw_adds:
             print(f"  [{backend} {size}] {args.raw_adds} add(infer=False) of short texts ...", flush=True)
-            res.figures["raw_adds"] = phase_raw_adds(m, ds, emb, args.raw_adds, ds.seed)
+            res.figures["raw_adds"] = phase_add(m, ds, emb, args.raw_adds, ds.seed, infer=False)
         print(f"  [{backend} {size}] {args.queries} searches ...", flush=True)
         res.figures["search"] = phase_search(m, ds, emb, args.queries, ds.seed, args.profile, sink)
         if args.filtered_queries:
