@@ -58,9 +58,14 @@ class PhaseClock:
         self._last = now
 
 
-# Off (None) unless a caller times phases: one context-variable read per search, and no change to what it returns.
+# Off (None) unless a caller times phases: one context-variable read and a few no-op calls per search, and no change
+# to what it returns.
 # A context variable rather than an argument, so that ``Memory.search`` needs no timing parameter.
 _CLOCK: ContextVar[PhaseClock | None] = ContextVar("graphmem_search_phase_clock", default=None)
+
+
+def _no_lap(phase: str) -> None:
+    """``PhaseClock.lap`` of a search nobody times."""
 
 
 @contextmanager
@@ -100,16 +105,16 @@ def search(
     random ids alone: two stores given the same adds answer with the same scores in the same order.
     """
     clock = _CLOCK.get()
+    lap = _no_lap if clock is None else clock.lap
     if clock is not None:
         clock.start()
     phrases = phrases or PhraseVectors(embedder)
     q = make_query(req.query, req.scope, req.as_of, phrases, req.max_query_chars)
-    if clock is not None:
-        clock.lap("query")
+    lap("query")
     pool = max(cfg.min_pool, req.limit * cfg.pool_factor)
     allowed = _allowed(store, req) if req.filters is not None else None
-    if clock is not None and allowed is not None:
-        clock.lap("filter")
+    if allowed is not None:
+        lap("filter")
     weights = cfg.weights.model_dump()
 
     hits: dict[str, list[tuple[str, float]]] = {}  # lane -> (memory id, the lane's own score)
@@ -119,37 +124,32 @@ def search(
         hits["vector"] = sorted(exact.items(), key=lambda kv: (-kv[1], kv[0]))[:pool]
     elif weights["vector"] > 0:
         hits["vector"] = store.vector_search("memory", q.scope, q.vector, pool, q.as_of)
-    if clock is not None and "vector" in hits:
-        clock.lap("vector")
+    if "vector" in hits:
+        lap("vector")
     wide = pool if allowed is None else pool * 4  # room for the lanes' hits that the filters drop
     if weights["bm25"] > 0:
         hits["bm25"] = store.text_search("memory", q.scope, list(q.terms), wide, q.as_of)
-    if clock is not None and "bm25" in hits:
-        clock.lap("bm25")
+    if "bm25" in hits:
+        lap("bm25")
     reached: list[Reached] = []  # also the relations the answer reports; none when the walk does not run
     linked: Linked | None = None  # the graph lane's seeds, handed on to a reranker that walks too
     if weights["graph"] > 0:
         linked = link(store, q, cfg)
-        if clock is not None:
-            clock.lap("link")
+        lap("link")
         if linked.seeds:
             asked = [w for w in q.asks if w not in linked.covered]  # the names say who, not what
             reached = expand(store, q, linked.seeds, Relevance(store, q, asked, phrases), cfg)
-        if clock is not None:
-            clock.lap("walk")
+        lap("walk")
         hits["graph"] = list(memory_scores(store, q, linked.seeds, reached, wide).items())
-        if clock is not None:
-            clock.lap("mentions")
+        lap("mentions")
     if allowed is not None:
         hits = {lane: [h for h in found if h[0] in allowed] for lane, found in hits.items()}
 
     every = req.filters is not None or req.threshold is not None  # they choose relations by evidence: read all
     candidates, facts = _relation_candidates(store, q, reached, cfg, every)
-    if clock is not None:
-        clock.lap("relations")
+    lap("relations")
     evidence = _read_evidence(store, req, q.vector, hits, candidates, allowed)
-    if clock is not None:
-        clock.lap("evidence")
+    lap("evidence")
     records, similarity = evidence.records, evidence.similarity
     order = _memory_order(records)
     lanes = {lane: _ranked(found, order, wide) for lane, found in hits.items()}
@@ -167,17 +167,14 @@ def search(
         results.append(MemoryHit.of(record, normalized(item.score, weights, cfg.rrf_k), sim, found_by))
         if len(results) == keep:
             break
-    if clock is not None:
-        clock.lap("fusion")
+    lap("fusion")
     relations = _relations(req, cfg, candidates, facts, evidence)
-    if clock is not None:
-        clock.lap("relations")
+    lap("relations")
     info: RerankInfo | None = None
     if reranker is not None:
         given = RerankInput(store, q, cfg, results, linked=linked)
         results, info = rerank(reranker, given, req.limit)
-        if clock is not None:
-            clock.lap("rerank")
+        lap("rerank")
     return SearchResult.of(results, relations, info)
 
 
