@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -55,13 +56,19 @@ from graphmem.stores.rows import (
     scope_values,
 )
 from graphmem.stores.settle import settle
-from graphmem.stores.vector_index import VectorIndex
+from graphmem.stores.vector_index import F32, VectorIndex, scan_top
 
 _CHUNK = 500  # SQLite's default limit on host parameters is 32766; keep IN lists modest
+_VECTOR_CHUNK = 8_192  # rows of vectors read from a table at a time while the indexes load (``_table_search``)
 _SCOPE_COLUMNS = ("user_id", "agent_id", "run_id")
 _VECTOR_TABLES: dict[VectorKind, str] = {"memory": "memories", "entity": "entities", "relation": "relations"}
 _TENANT_TABLES = ("episodes", "memories", "entities", "entity_names", "relations", "history")  # the scoped ones
 _ENTITIES_BEFORE_TENANT = "entities_before_tenant"  # a pre-fence entities table while it is copied
+# Where the relations' vectors are read from: their own, or the shared copy they point to (in table order).
+_RELATION_VECTORS = (
+    "relations t LEFT JOIN shared_vectors v ON v.id = t.vector_id",
+    "COALESCE(t.embedding, v.embedding)",
+)
 
 
 def _sqlite_failure(path: str) -> Translator:
@@ -132,8 +139,27 @@ def _insert_many(conn: sqlite3.Connection, table: str, rows: list[dict[str, Any]
     return {r["id"] for r in conn.execute(f"SELECT id FROM {table} WHERE rid > ?", (before,))}
 
 
-def _relation_row(r: RelationRecord, embedding: bytes | None) -> dict[str, Any]:
-    return {**relation_props(r), "source_id": r.source_id, "target_id": r.target_id, "embedding": embedding}
+def _relation_row(r: RelationRecord, embedding: bytes | None, shared: dict[bytes, int]) -> dict[str, Any]:
+    """A relation's row: its vector inline, or (one that ``shared`` holds) the id of the stored shared copy."""
+    vector_id = None if embedding is None else shared.get(embedding)
+    return {**relation_props(r), "source_id": r.source_id, "target_id": r.target_id,
+            "embedding": embedding if vector_id is None else None, "vector_id": vector_id}  # fmt: skip
+
+
+def _shared_vectors(conn: sqlite3.Connection, blobs: Sequence[bytes | None]) -> dict[bytes, int]:
+    """{vector: shared_vectors id} for the relations' vectors stored once for many rows (issue 13): those two or
+    more of them hold (a bulk load's type phrases; they are inserted here) and those already shared. Any other
+    vector (a fact's own) stays inline: it would only add a row and a key lookup."""
+    counts = Counter(b for b in blobs if b is not None)
+    repeated = [b for b, n in counts.items() if n > 1]
+    if repeated:
+        conn.executemany("INSERT OR IGNORE INTO shared_vectors (embedding) VALUES (?)", [(b,) for b in repeated])
+    out: dict[bytes, int] = {}
+    for chunk in _chunks(list(counts)):
+        marks = ",".join("?" * len(chunk))
+        rows = conn.execute(f"SELECT id, embedding FROM shared_vectors WHERE embedding IN ({marks})", chunk)
+        out.update((r["embedding"], r["id"]) for r in rows)
+    return out
 
 
 def _entity_scopes(conn: sqlite3.Connection, entity_ids: Sequence[str]) -> dict[str, Scope]:
@@ -293,6 +319,17 @@ def _migrate_tenant(conn: sqlite3.Connection) -> None:
             conn.execute(f"DROP INDEX IF EXISTS {index}")
 
 
+def _migrate_shared_vectors(conn: sqlite3.Connection) -> None:
+    """Stores from before shared relation vectors (issue 13) get the ``vector_id`` column; ``_finish_migration``
+    then moves the vectors several relations hold into ``shared_vectors`` (pending in ``meta`` meanwhile, so an
+    interrupted open finishes it next time)."""
+    columns = _columns(conn, "relations")
+    if columns and "vector_id" not in columns:
+        with _schema_tx(conn):
+            conn.execute("ALTER TABLE relations ADD COLUMN vector_id INTEGER")
+            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('share_vectors', '1')")
+
+
 def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
     return {r["name"] for r in conn.execute(f"PRAGMA table_info({table})")}
 
@@ -304,6 +341,17 @@ def _finish_migration(conn: sqlite3.Connection) -> None:
         with _schema_tx(conn):
             conn.execute(f"INSERT INTO entities ({columns}) SELECT {columns} FROM {_ENTITIES_BEFORE_TENANT}")
             conn.execute(f"DROP TABLE {_ENTITIES_BEFORE_TENANT}")
+    if conn.execute("SELECT 1 FROM meta WHERE key = 'share_vectors'").fetchone() is not None:
+        with _schema_tx(conn):  # every vector two or more relations hold, stored once (as ``apply`` now writes)
+            conn.execute(
+                "INSERT OR IGNORE INTO shared_vectors (embedding) SELECT embedding FROM relations"
+                " WHERE embedding IS NOT NULL GROUP BY embedding HAVING count(*) > 1"
+            )
+            conn.execute(
+                "UPDATE relations SET vector_id = s.id, embedding = NULL FROM shared_vectors s"
+                " WHERE s.embedding = relations.embedding"
+            )
+            conn.execute("DELETE FROM meta WHERE key = 'share_vectors'")
     if conn.execute("SELECT 1 FROM meta WHERE key = 'fts_rebuild'").fetchone() is None:
         return
     with _schema_tx(conn):
@@ -330,6 +378,11 @@ _BM25_CANDIDATES = 4
 def _fts_scope(scope: Scope) -> str | None:
     """The full-text token of the scope's user (as the ``fts_scope`` column computes it), or None without one."""
     return None if scope.user_id is None else "u" + scope.user_id.encode("utf-8").hex().upper()
+
+
+def _vector_source(kind: VectorKind) -> tuple[str, str]:
+    """The FROM clause (the kind's rows aliased ``t``) and the expression its vectors are read with."""
+    return _RELATION_VECTORS if kind == "relation" else (f"{_VECTOR_TABLES[kind]} t", "t.embedding")
 
 
 def _blob(vector: Sequence[float] | None) -> bytes | None:
@@ -364,6 +417,7 @@ class EmbeddedStore:
                 _migrate_history(conn)
                 _migrate_tenant(conn)
                 _migrate_duplicates(conn)
+                _migrate_shared_vectors(conn)
                 conn.executescript(schema)
                 _finish_migration(conn)
                 row = conn.execute("SELECT value FROM meta WHERE key = 'dim'").fetchone()
@@ -430,12 +484,15 @@ class EmbeddedStore:
             if seq == self._index_seq:
                 return
             now = iso(utcnow())
-            for kind, table in _VECTOR_TABLES.items():
-                current = "1" if kind == "entity" else "(expired_at IS NULL AND (invalid_at IS NULL OR invalid_at > ?))"
+            for kind in _VECTOR_TABLES:
+                current = (
+                    "1" if kind == "entity" else "(t.expired_at IS NULL AND (t.invalid_at IS NULL OR t.invalid_at > ?))"
+                )
                 params = [] if kind == "entity" else [now]
+                source, vector = _vector_source(kind)
                 rows = conn.execute(
-                    f"SELECT id, embedding, tenant, user_id, agent_id, run_id, {current} FROM {table}"
-                    " WHERE embedding IS NOT NULL",
+                    f"SELECT t.id, {vector}, t.tenant, t.user_id, t.agent_id, t.run_id, {current} FROM {source}"
+                    f" WHERE {vector} IS NOT NULL",
                     params,
                 )
                 rows.row_factory = None  # plain tuples, in the order ``load`` takes: no dict or scope per row
@@ -522,7 +579,9 @@ class EmbeddedStore:
                     [(i, alias, normalize_name(alias), *_scope_tuple(scope)) for i, alias, scope in names],
                 )
             if plan.relations:
-                rows = [_relation_row(r, blob(r.embedding)) for r in plan.relations]
+                blobs = [blob(r.embedding) for r in plan.relations]
+                shared = _shared_vectors(conn, blobs)
+                rows = [_relation_row(r, b, shared) for r, b in zip(plan.relations, blobs, strict=True)]
                 inserted = _insert_many(conn, "relations", rows, self._indexed)
                 self._index_later(after, "relation", plan.relations, inserted)
             if plan.relation_updates:
@@ -705,6 +764,10 @@ class EmbeddedStore:
                 gone = [r["id"] for r in conn.execute(f"SELECT id FROM {table} WHERE {where}", params)]
                 conn.execute(f"DELETE FROM {table} WHERE {where}", params)
                 after.extend(_remove_later(self._indexes[kind], i) for i in gone)  # type: ignore[index]
+            conn.execute(
+                "DELETE FROM shared_vectors"
+                " WHERE id NOT IN (SELECT vector_id FROM relations WHERE vector_id IS NOT NULL)"
+            )
             conn.execute(f"DELETE FROM entity_names WHERE {where}", params)
             conn.execute(f"DELETE FROM episodes WHERE {where}", params)
         return len(memory_ids)
@@ -717,6 +780,7 @@ class EmbeddedStore:
                 "entities",
                 "entity_names",
                 "relations",
+                "shared_vectors",
                 "mentions",
                 "history",
                 "episodes",
@@ -755,6 +819,8 @@ class EmbeddedStore:
     def vector_search(
         self, kind: VectorKind, scope: Scope, vector: Vector, k: int, as_of: datetime | None = None
     ) -> list[Hit]:
+        if self._loading():
+            return self._table_search(kind, scope, [vector], k, as_of)[0]
         self._sync_indexes()
         if as_of is None or kind == "entity":
             return self._indexes[kind].search(vector, scope, k, current_only=kind != "entity")
@@ -773,8 +839,54 @@ class EmbeddedStore:
     def vector_search_many(
         self, kind: Literal["memory", "entity"], scope: Scope, vectors: Sequence[Vector], k: int
     ) -> list[list[Hit]]:
+        if self._loading():
+            return self._table_search(kind, scope, vectors, k, None)
         self._sync_indexes()
         return self._indexes[kind].search_many(vectors, scope, k, current_only=kind != "entity")
+
+    def _loading(self) -> bool:
+        """Whether the first load of the vector indexes (``_preload``) is still running: reads then answer from the
+        tables (``_table_search``, ``_table_scores``) instead of waiting for the whole store's load."""
+        return self._index_seq is None and self._loader.is_alive()
+
+    def _table_search(
+        self, kind: VectorKind, scope: Scope, vectors: Sequence[Vector], k: int, as_of: datetime | None
+    ) -> list[list[Hit]]:
+        """``vector_search`` for each vector, exactly, from the scope's rows in the tables: while the indexes load
+        (issue 13: the first search after opening a 100k store waited ~3 s for every user's vectors; this reads
+        its own scope's only). Exact: a partition the loaded index searches through IVF lists (one over
+        ``VectorIndex.exact_limit`` rows) may answer a few neighbours better than it will once loaded."""
+        source, column = _vector_source(kind)
+        where, params = _read_scope(scope, "t")
+        if kind != "entity":  # entities have no time; the others are current, or believed at ``as_of``
+            when, extra = _believed(as_of, "t")
+            where, params = f"{where} AND {when}", [*params, *extra]
+        cursor = self._conn().execute(
+            f"SELECT t.id, {column} FROM {source} WHERE {where} AND {column} IS NOT NULL", params
+        )
+        queries = np.stack([np.asarray(v, dtype=np.float32) for v in vectors])
+        return scan_top(self._vector_chunks(cursor), queries, k)
+
+    def _table_scores(self, kind: VectorKind, ids: Sequence[str], vector: Vector) -> dict[str, float]:
+        """``similarity`` from the tables, while the indexes load (see ``_table_search``)."""
+        source, column = _vector_source(kind)
+        query = np.asarray(vector, dtype=np.float32)
+        found: dict[str, float] = {}
+        for chunk in _chunks(list(dict.fromkeys(ids))):
+            marks = ",".join("?" * len(chunk))
+            cursor = self._conn().execute(
+                f"SELECT t.id, {column} FROM {source} WHERE t.id IN ({marks}) AND {column} IS NOT NULL", chunk
+            )
+            for chunk_ids, vecs in self._vector_chunks(cursor):
+                found.update(zip(chunk_ids, (vecs @ query).tolist(), strict=True))
+        return {i: found[i] for i in ids if i in found}
+
+    def _vector_chunks(self, cursor: sqlite3.Cursor) -> Iterator[tuple[list[str], F32]]:
+        """(ids, vectors) of a query's (id, blob) rows, a chunk at a time, each chunk's blobs read in one go."""
+        cursor.row_factory = None
+        while rows := cursor.fetchmany(_VECTOR_CHUNK):
+            blobs = b"".join(blob for _, blob in rows)
+            yield [i for i, _ in rows], np.frombuffer(blobs, dtype=np.float32).reshape(len(rows), self.dim)
 
     def text_search(
         self,
@@ -850,6 +962,8 @@ class EmbeddedStore:
         return [(r["id"], -float(r["s"])) for r in rows]
 
     def similarity(self, kind: VectorKind, ids: Sequence[str], vector: Vector) -> dict[str, float]:
+        if self._loading():
+            return self._table_scores(kind, ids, vector)
         self._sync_indexes()
         return self._indexes[kind].scores(ids, vector)
 

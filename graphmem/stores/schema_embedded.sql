@@ -77,6 +77,8 @@ CREATE TRIGGER IF NOT EXISTS entity_names_ad AFTER DELETE ON entity_names BEGIN
     INSERT INTO entity_names_fts (entity_names_fts, rowid, alias) VALUES ('delete', old.rowid, old.alias);
 END;
 
+-- A relation's vector is its own ``embedding`` (from its fact) or, with ``embedding`` NULL, the shared copy
+-- ``vector_id`` names (``shared_vectors`` below). Comments stay out of column lists: SQLite's DROP COLUMN rewrites them.
 CREATE TABLE IF NOT EXISTS relations (
     rid INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
@@ -85,8 +87,14 @@ CREATE TABLE IF NOT EXISTS relations (
     confidence REAL NOT NULL, created_at TEXT NOT NULL,
     valid_at TEXT, invalid_at TEXT, expired_at TEXT,
     memory_ids TEXT NOT NULL, episode_ids TEXT NOT NULL, actor_id TEXT,
-    embedding BLOB
+    embedding BLOB, vector_id INTEGER
 );
+-- Vectors that many relations share, each stored once (issue 13): bulk-loaded triples are embedded by their type
+-- phrase, so a knowledge graph's relations hold a handful of distinct vectors (MetaQA: 9 for 129,660 relations),
+-- and a 1.5 KB copy per row was most of what a bulk load wrote. Content-addressed (the bytes are the key), so a
+-- type's vector is one row whichever load or tenant wrote it; a row outlives its relations only until
+-- ``delete_scope`` or ``reset`` drops the unreferenced ones.
+CREATE TABLE IF NOT EXISTS shared_vectors (id INTEGER PRIMARY KEY, embedding BLOB NOT NULL UNIQUE);
 CREATE INDEX IF NOT EXISTS relations_source ON relations (source_id, created_at);
 CREATE INDEX IF NOT EXISTS relations_target ON relations (target_id, created_at);
 CREATE INDEX IF NOT EXISTS relations_key ON relations (source_id, type, target_id);

@@ -398,6 +398,21 @@ def _select(block: _Block, scores: F32, rows: npt.NDArray[np.intp], k: int) -> l
     return [(float(scores[i]), block.ids[rows[i]]) for i in top]
 
 
+def scan_top(chunks: Iterable[tuple[list[str], F32]], queries: F32, k: int) -> list[list[tuple[str, float]]]:
+    """Exact top-k (id, cosine) for each row of ``queries`` over rows that arrive in chunks of (ids, vectors),
+    ranked as ``VectorIndex.search`` ranks (ties by id): a store answers from its tables with it while its index
+    is not loaded yet, holding one chunk at a time."""
+    hits: list[list[tuple[float, str]]] = [[] for _ in range(queries.shape[0])]
+    if k <= 0:
+        return [[] for _ in hits]
+    for ids, vecs in chunks:
+        scores = vecs @ queries.T
+        for found, column in zip(hits, scores.T, strict=True):
+            top = np.argpartition(-column, k - 1)[:k] if len(ids) > k else np.arange(len(ids))
+            found.extend((float(column[i]), ids[i]) for i in top)
+    return [_best(found, k) for found in hits]
+
+
 def _best(hits: list[tuple[float, str]], k: int) -> list[tuple[str, float]]:
     """The k best (id, score) of what the blocks found, ties broken by id for a stable order."""
     hits.sort(key=lambda t: (-t[0], t[1]))
