@@ -116,6 +116,14 @@ class WritePlan(BaseModel):
     history: list[HistoryEvent] = Field(default_factory=list)
 
 
+def io_bound(store: object) -> bool:
+    """Whether ``store``'s reads mostly wait on I/O (a database server over a socket) rather than compute in this
+    process: ``search`` then runs its independent lanes on threads, so their waits overlap. A store says so with a
+    class attribute ``io_bound = True`` (``CypherStore``); in-process engines leave it unset, since their reads
+    compute under the GIL and gain nothing from threads."""
+    return getattr(store, "io_bound", False) is True
+
+
 RecordKind = Literal["episode", "memory", "entity", "relation"]
 RelationKey = tuple[str, str, str]  # (source_id, type, target_id)
 

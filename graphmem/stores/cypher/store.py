@@ -109,6 +109,10 @@ class CypherStore:
     """The ``Store`` over any Bolt-speaking Cypher engine; ``dialect`` says which (``stores/neo4j.py``: Neo4j). The
     dialect is refined once connected (``CypherDialect.for_server``: a release line with its own queries)."""
 
+    # Every read is a round trip to the server: ``search`` runs its lanes on threads (``base.io_bound``). The driver
+    # is thread-safe and each read opens its own session.
+    io_bound = True
+
     def __init__(
         self,
         url: str,
