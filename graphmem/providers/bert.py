@@ -202,34 +202,52 @@ def padded(sequences: Sequence[Sequence[int]], rows: Ids, lengths: Ids) -> Ids:
 def hidden_states(model: Bert, ids: Ids, lengths: Ids, type_ids: Ids | None = None) -> tuple[F32, F32]:
     """Encode one padded batch (rows left-aligned, ``lengths`` real tokens each).
 
-    Returns the last layer's states, shape (batch, seq, hidden), and the (batch, seq) attention mask. ``type_ids``
-    (segment ids of a text pair) default to all 0, as for a single text.
+    Returns the last layer's states, shape (batch, seq, hidden), zero at padding, and the (batch, seq) attention
+    mask. ``type_ids`` (segment ids of a text pair) default to all 0, as for a single text.
+
+    Only attention needs the padded (batch, seq) layout: every other step works on each token alone, so the
+    matmuls, layer norms and GELU run on the real tokens only, packed into one (tokens, hidden) matrix. A query
+    embedded with six single words pads those words to the query's length (7 x 14 rows for 14 + 18 real tokens);
+    packed, the matmuls read the weights once for 32 rows. Packing changes no row's value beyond BLAS rounding.
     """
     batch, seq = ids.shape
     hidden = model.word_emb.shape[1]
     heads = model.heads
     head_dim = hidden // heads
 
-    x = model.word_emb[ids]
-    x += model.pos_type_emb[:seq]
-    if type_ids is not None:
-        x += model.type_delta[type_ids]
-    x = _layer_norm(x.reshape(batch * seq, hidden), model.emb_ln_g, model.emb_ln_b, model.eps)
-
-    padding = bool(lengths.min() < seq)
     keep = (np.arange(seq)[None, :] < lengths[:, None]).astype(np.float32)  # (batch, seq) attention mask
-    bias = ((np.float32(1.0) - keep) * _MASK_BIAS)[:, None, None, :] if padding else None
+    padding = bool(lengths.min() < seq)
+    if padding:
+        real = np.flatnonzero(keep.ravel())  # where each packed token sits in the padded (batch * seq) layout
+        x = model.word_emb[ids.ravel()[real]]
+        x += model.pos_type_emb[real % seq]
+        if type_ids is not None:
+            x += model.type_delta[type_ids.ravel()[real]]
+        bias = ((np.float32(1.0) - keep) * _MASK_BIAS)[:, None, None, :]
+    else:
+        x = model.word_emb[ids]
+        x += model.pos_type_emb[:seq]
+        if type_ids is not None:
+            x += model.type_delta[type_ids]
+        x = x.reshape(batch * seq, hidden)
+    x = _layer_norm(x, model.emb_ln_g, model.emb_ln_b, model.eps)
 
     for layer in model.layers:
         qkv: F32 = x @ layer.w_qkv
         qkv += layer.b_qkv
+        if padding:  # spread the tokens out for attention; padding keys are masked, padding queries dropped
+            spread = np.zeros((batch * seq, 3 * hidden), dtype=np.float32)
+            spread[real] = qkv
+            qkv = spread
         # (batch*seq, 3*hidden) -> (3, batch, heads, seq, head_dim): views only, matmul reads them strided.
         q, k, v = qkv.reshape(batch, seq, 3, heads, head_dim).transpose(2, 0, 3, 1, 4)
         scores: F32 = q @ k.transpose(0, 1, 3, 2)
-        if bias is not None:
+        if padding:
             scores += bias
         _softmax_(scores)
         context = (scores @ v).transpose(0, 2, 1, 3).reshape(batch * seq, hidden)
+        if padding:
+            context = context[real]
         attn: F32 = context @ layer.w_out
         attn += layer.b_out
         attn += x
@@ -242,6 +260,10 @@ def hidden_states(model: Bert, ids: Ids, lengths: Ids, type_ids: Ids | None = No
         out += layer.b_down
         out += x
         x = _layer_norm(out, layer.ln2_g, layer.ln2_b, model.eps)
+    if padding:
+        states = np.zeros((batch * seq, hidden), dtype=np.float32)
+        states[real] = x
+        x = states
     return x.reshape(batch, seq, hidden), keep
 
 

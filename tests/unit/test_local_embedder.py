@@ -7,6 +7,7 @@ normalize_embeddings=True and max_seq_length=256; the numpy forward pass must ag
 from __future__ import annotations
 
 import json
+import math
 import threading
 from pathlib import Path
 from typing import Any
@@ -219,3 +220,110 @@ def test_max_seq_length_is_bounded_by_position_embeddings() -> None:
 def test_explicit_model_path_is_accepted(minilm: LocalMiniLM) -> None:
     explicit = LocalMiniLM(model_path=str(minilm.model_dir))
     np.testing.assert_allclose(explicit.embed(["hello"]), minilm.embed(["hello"]), atol=1e-6)
+
+
+def _erf(x: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """erf in float64 from its all-positive series (Abramowitz & Stegun 7.1.6), so no cancellation:
+    erf(u) = 2/sqrt(pi) exp(-u^2) sum_n 2^n u^(2n+1) / (1 3 5 ... (2n+1)); past |u| = 6 erf is +-1 in float64."""
+    u = np.clip(x, -6.0, 6.0)
+    u2 = u * u
+    term = u.copy()
+    total = u.copy()
+    for n in range(1, 200):
+        term *= u2 / (n + 0.5)
+        total += term
+        small = np.abs(term) <= 1e-17 * np.abs(total)
+        if small.all():
+            break
+        term[small] = 0.0  # converged entries stop here, before their terms sink into slow subnormals
+    out: np.ndarray[Any, Any] = 2.0 / math.sqrt(math.pi) * np.exp(-u * u) * total
+    return out
+
+
+def _plain_minilm(model_dir: Path, token_ids: list[list[int]]) -> np.ndarray[Any, Any]:
+    """all-MiniLM-L6-v2 as the textbook writes it, in float64, from the checkpoint's own tensors: unfused Q/K/V, a
+    loop over heads, exact-erf GELU, mean pooling, L2 normalization. Texts of equal token count run together (no
+    padding, no mask), so nothing here is shared with the optimized encoder but the tokenizer."""
+    from safetensors.numpy import load_file
+
+    w = {k: v.astype(np.float64) for k, v in load_file(str(model_dir / "model.safetensors")).items()}
+    heads = 12
+
+    def ln(x: np.ndarray[Any, Any], key: str) -> np.ndarray[Any, Any]:
+        mu, var = x.mean(-1, keepdims=True), x.var(-1, keepdims=True)
+        normed: np.ndarray[Any, Any] = (x - mu) / np.sqrt(var + 1e-12) * w[key + ".weight"] + w[key + ".bias"]
+        return normed
+
+    def dense(x: np.ndarray[Any, Any], key: str) -> np.ndarray[Any, Any]:
+        return x @ w[key + ".weight"].T + w[key + ".bias"]
+
+    out = np.zeros((len(token_ids), 384))
+    for length in sorted({len(ids) for ids in token_ids}):
+        rows = [i for i, ids in enumerate(token_ids) if len(ids) == length]
+        e = "embeddings."
+        x = w[e + "word_embeddings.weight"][np.array([token_ids[i] for i in rows])]
+        x = x + w[e + "position_embeddings.weight"][:length] + w[e + "token_type_embeddings.weight"][0]
+        x = ln(x, e + "LayerNorm")
+        for i in range(6):
+            p = f"encoder.layer.{i}."
+            q, k, v = (dense(x, p + f"attention.self.{n}") for n in ("query", "key", "value"))
+            d = q.shape[-1] // heads
+            ctx = []
+            for hd in range(heads):
+                s = slice(hd * d, (hd + 1) * d)
+                a = q[..., s] @ k[..., s].transpose(0, 2, 1) / math.sqrt(d)
+                a = np.exp(a - a.max(-1, keepdims=True))
+                ctx.append((a / a.sum(-1, keepdims=True)) @ v[..., s])
+            x = ln(
+                x + dense(np.concatenate(ctx, axis=-1), p + "attention.output.dense"), p + "attention.output.LayerNorm"
+            )
+            inner = dense(x, p + "intermediate.dense")
+            inner = 0.5 * inner * (1.0 + _erf(inner / math.sqrt(2.0)))
+            x = ln(x + dense(inner, p + "output.dense"), p + "output.LayerNorm")
+        pooled = x.mean(axis=1)
+        out[rows] = pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
+    return out
+
+
+def test_the_reference_erf_is_erf() -> None:
+    grid = np.linspace(-9.0, 9.0, 3601)
+    np.testing.assert_allclose(_erf(grid), [math.erf(g) for g in grid], rtol=0, atol=1e-14)
+
+
+@needs_weights
+def test_vectors_match_a_plain_float64_forward_pass_on_a_few_hundred_texts(
+    minilm: LocalMiniLM, reference: dict[str, Any]
+) -> None:
+    # Queries of 2-20 words, single words and short phrases (the query path embeds them with the query), and the
+    # reference sentences (empty, accents/emoji/CJK, a paragraph, a text cut at 256 tokens): one call, so the batch
+    # mixes lengths and every short text is padded in the (batch, seq) layout attention uses.
+    queries = [f"What did I say about {_words(2 + i % 19, offset=i)}?" for i in range(120)]
+    singles = [*WORDS, "Berlin", "directed by", "release year", "Zürich", "naïve café", "GraphConf 2024"]
+    texts = queries + singles * 6 + list(reference["sentences"])
+    model = minilm._bert.get()
+    token_ids = [enc.ids for enc in model.tokenizer.encode_batch([t.strip() for t in texts])]
+    assert len(texts) >= 250 and max(map(len, token_ids)) == 256
+    expected = _plain_minilm(minilm.model_dir, token_ids)
+    got = minilm.embed(texts)
+    assert np.abs(got - expected).max() <= 1e-5
+    one = minilm.embed(texts[0])
+    assert np.abs(one[0] - expected[0]).max() <= 1e-5
+
+
+@needs_weights
+def test_padding_never_reaches_the_feed_forward(minilm: LocalMiniLM, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A query embedded with its single words (the search path: ``PhraseVectors.with_query``) runs the matmuls on
+    its real tokens only: 14 + 6 x 3 rows, not the 7 x 14 of a padded batch."""
+    rows: list[int] = []
+    real_gelu = bert._gelu_
+
+    def counting_gelu(x: np.ndarray[Any, Any]) -> None:
+        rows.append(x.shape[0])
+        real_gelu(x)
+
+    monkeypatch.setattr(bert, "_gelu_", counting_gelu)
+    query = _words(12)  # 12 single-token words + [CLS] + [SEP]
+    vectors = minilm.embed([query, *WORDS[:6]])
+    assert rows == [14 + 6 * 3] * 6  # one pass per layer, every token real
+    monkeypatch.setattr(bert, "_gelu_", real_gelu)
+    np.testing.assert_allclose(vectors, np.stack([minilm.embed(t)[0] for t in [query, *WORDS[:6]]]), atol=1e-5)
