@@ -356,6 +356,47 @@ def paths(
         _emit(memory.paths(source, target, **where, max_hops=max_hops, limit=limit), as_json, print_paths)
 
 
+@main.command()
+@memory_options
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False), help="PNG file to write.")
+@click.option("--entity", help="Draw only this entity's neighbourhood (name or alias).")
+@click.option("--depth", default=1, show_default=True, type=click.IntRange(min=1), help="Hops around --entity.")
+@handle_errors
+def draw(
+    store: str | None,
+    config: str | None,
+    as_json: bool,
+    output: str,
+    entity: str | None,
+    depth: int,
+    **scope: Any,
+) -> None:
+    """Draw the scope's entity graph (or one entity's neighbourhood) as a PNG picture: graphmem.viz.draw.
+
+    Needs the viz extra (matplotlib). --json prints the file and what was drawn.
+    """
+    from graphmem.viz import draw as draw_graph
+
+    where = scope_of(scope, required=True)
+    if depth != 1 and entity is None:
+        raise click.UsageError("--depth counts hops around --entity: give --entity NAME")
+    with _open(store, config, must_exist=True) as memory:
+        try:
+            drawing = draw_graph(memory, **where, entity=entity, depth=depth)
+        except ImportError as exc:
+            if exc.name != "matplotlib":
+                raise
+            raise click.ClickException(str(exc)) from None
+    drawing.save(output)
+    graph = drawing.graph
+    summary = {"output": output, "entities": sorted(graph.nodes), "relations": graph.number_of_edges()}
+    _emit(
+        summary,
+        as_json,
+        lambda s: click.echo(f"drew {len(s['entities'])} entities and {s['relations']} relations to {s['output']}"),
+    )
+
+
 @main.command(name="import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @memory_options

@@ -30,6 +30,7 @@ TOP_LEVEL = {
     "memory": "facade",
     "cli": "facade",
     "transfer": "facade",
+    "viz": "facade",
     "triples_file": "facade",
     "schemas": "facade",
     "client": "facade",
