@@ -394,8 +394,16 @@ def _select(block: _Block, scores: F32, rows: npt.NDArray[np.intp], k: int) -> l
     ``_best`` orders what every block found)."""
     if rows.size < block.n:
         scores = scores[rows]
-    top = np.argpartition(-scores, k - 1)[:k] if rows.size > k else np.arange(rows.size)
-    return [(float(scores[i]), block.ids[rows[i]]) for i in top]
+    return [(float(scores[i]), block.ids[rows[i]]) for i in _best_rows(scores, k)]
+
+
+def _best_rows(scores: F32, k: int) -> npt.NDArray[np.intp]:
+    """Positions of the k best ``scores`` and of every score tied with the k-th: which of a tie at the cut is kept
+    is then decided by ``_best`` (by id), not by where ``argpartition`` happened to leave the rows."""
+    if scores.size <= k:
+        return np.arange(scores.size)
+    kth = np.partition(scores, scores.size - k)[scores.size - k]
+    return np.flatnonzero(scores >= kth)
 
 
 def scan_top(chunks: Iterable[tuple[list[str], F32]], queries: F32, k: int) -> list[list[tuple[str, float]]]:
@@ -408,8 +416,7 @@ def scan_top(chunks: Iterable[tuple[list[str], F32]], queries: F32, k: int) -> l
     for ids, vecs in chunks:
         scores = vecs @ queries.T
         for found, column in zip(hits, scores.T, strict=True):
-            top = np.argpartition(-column, k - 1)[:k] if len(ids) > k else np.arange(len(ids))
-            found.extend((float(column[i]), ids[i]) for i in top)
+            found.extend((float(column[i]), ids[i]) for i in _best_rows(column, k))
     return [_best(found, k) for found in hits]
 
 

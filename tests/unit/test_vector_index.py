@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from graphmem.models import Scope
-from graphmem.stores.vector_index import VectorIndex
+from graphmem.stores.vector_index import VectorIndex, scan_top
 
 
 def unit(*values: float) -> np.ndarray:
@@ -60,6 +60,21 @@ def test_ties_break_by_id() -> None:
     for ident in ("b", "a", "c"):
         index.upsert(ident, unit(1, 0), Scope(user_id="u"))
     assert [i for i, _ in index.search(unit(1, 0), Scope(user_id="u"), 2, current_only=True)] == ["a", "b"]
+
+
+def test_a_tie_at_the_cut_keeps_the_smallest_ids() -> None:
+    """Hundreds of rows tied at the k-th score: the k kept are the smallest ids, wherever the rows sit (in the
+    index, and in ``scan_top``'s chunks, which answer while an index loads)."""
+    rng = np.random.default_rng(3)
+    ids = [f"m{i:04d}" for i in rng.permutation(600)]
+    vectors = np.stack([unit(1, 0) if i % 3 else unit(0, 1) for i in range(600)])
+    index = VectorIndex(2)
+    for ident, vector in zip(ids, vectors, strict=True):
+        index.upsert(ident, vector, Scope(user_id="u"))
+    tied = sorted(ident for ident, vector in zip(ids, vectors, strict=True) if vector[0] > 0.5)
+    assert [i for i, _ in index.search(unit(1, 0), Scope(user_id="u"), 7, current_only=True)] == tied[:7]
+    chunks = [(ids[i : i + 100], vectors[i : i + 100]) for i in range(0, 600, 100)]
+    assert [i for i, _ in scan_top(chunks, unit(1, 0)[None, :], 7)[0]] == tied[:7]
 
 
 def clustered(rng: np.random.Generator, n: int, dim: int = 32, clusters: int = 40) -> np.ndarray:
@@ -129,7 +144,8 @@ def test_ivf_partition_keeps_updates_removals_and_currency() -> None:
     assert {i for i, _ in top} == {"m8", "m9"} and len(index) == 999
     for i in range(1000, 2100):  # doubling the partition rebuilds the lists; everything stays findable
         index.upsert(f"m{i}", vectors[i % 1000], Scope(user_id="u"))
-    assert {i for i, _ in index.search(vectors[3], Scope(user_id="u"), 2, True)} == {"m3", "m1003"}
+    found = [i for i, _ in index.search(vectors[3], Scope(user_id="u"), 2, True)]  # three rows hold vectors[3]
+    assert len(found) == 2 and set(found) <= {"m3", "m1003", "m2003"}
 
 
 def test_search_many_answers_each_query_as_search_does_flat_ivf_and_across_partitions() -> None:
