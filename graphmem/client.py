@@ -181,17 +181,19 @@ class Calls:
         user_id: str | None = None,
         agent_id: str | None = None,
         run_id: str | None = None,
-        limit: int = 10,
+        limit: int | None = None,
         filters: dict[str, Any] | None = None,
         threshold: float | None = None,
         rerank: bool = False,
         as_of: datetime | str | None = None,
         recipe: str | Mapping[str, Any] | None = None,
+        top_k: int | None = None,
     ) -> Call[dict[str, Any]]:
-        """``filters`` may carry the scope in mem0's platform shape: ``{"AND": [{"user_id": "alice"}, ...]}``."""
+        """``filters`` may carry the scope (mem0 2.x): ``{"user_id": "alice"}`` or ``{"AND": [{"user_id": ...}]}``."""
         when = as_of.isoformat() if isinstance(as_of, datetime) else as_of
-        body = {"query": query, **_scope(user_id, agent_id, run_id), "limit": limit, "filters": filters,
-                "threshold": threshold, "rerank": rerank, "as_of": when, "recipe": recipe}  # fmt: skip
+        body = {"query": query, **_scope(user_id, agent_id, run_id), "limit": limit, "top_k": top_k,
+                "filters": filters, "threshold": threshold, "rerank": rerank, "as_of": when,
+                "recipe": recipe}  # fmt: skip
         return Call("POST", "/search", _json, body=body)
 
     @staticmethod
@@ -208,10 +210,12 @@ class Calls:
         user_id: str | None = None,
         agent_id: str | None = None,
         run_id: str | None = None,
-        limit: int = 100,
+        limit: int | None = None,
         filters: dict[str, Any] | None = None,
+        top_k: int | None = None,
     ) -> Call[dict[str, Any]]:
-        params: dict[str, Any] = {**_scope(user_id, agent_id, run_id), "limit": limit}
+        params: dict[str, Any] = _scope(user_id, agent_id, run_id)
+        params.update((k, v) for k, v in (("limit", limit), ("top_k", top_k)) if v is not None)
         if filters is not None:
             params["filters"] = json.dumps(_jsonable(filters, "filters"), allow_nan=False)
         return Call("GET", "/memories", _json, params)
@@ -236,9 +240,16 @@ class Calls:
 
     @staticmethod
     def delete_all(
-        *, user_id: str | None = None, agent_id: str | None = None, run_id: str | None = None
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        filters: dict[str, Any] | None = None,
     ) -> Call[dict[str, Any]]:
-        return Call("DELETE", "/memories", _json, _scope(user_id, agent_id, run_id))
+        params: dict[str, Any] = _scope(user_id, agent_id, run_id)
+        if filters is not None:
+            params["filters"] = json.dumps(_jsonable(filters, "filters"), allow_nan=False)
+        return Call("DELETE", "/memories", _json, params)
 
     @staticmethod
     def history(

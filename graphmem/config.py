@@ -466,6 +466,19 @@ class LimitsConfig(_Strict):
     )
 
 
+# mem0 config keys that have no place here, and what a mem0 user should do instead (docs/coming-from-mem0.md).
+MEM0_ONLY_KEYS: dict[str, str] = {
+    "vector_store": "vectors live in the graph store beside the memories, entities and relations they embed; "
+    "remove vector_store and choose the store with graph_store (provider embedded or neo4j)",
+    "history_db_path": "history is kept in the graph store with everything else; remove history_db_path "
+    "(the embedded store's file is graph_store.config.path)",
+    "version": "there is one output format ({'results': [...], 'relations': [...]}, mem0's v1.1); remove version",
+    "custom_fact_extraction_prompt": "use custom_prompt (it steers the LLM extractor)",
+    "custom_update_memory_prompt": "reconciliation has no prompt of its own to replace; remove it (custom_prompt "
+    "steers extraction, the reconcile section sets its cut-offs)",
+}
+
+
 class MemoryConfig(_Strict):
     graph_store: GraphStoreConfig = Field(default_factory=EmbeddedGraphStore)
     embedder: EmbedderConfig = Field(default_factory=EmbedLocal)
@@ -475,7 +488,6 @@ class MemoryConfig(_Strict):
     reranker: RerankerConfig | None = Field(default=None, description="what search(..., rerank=True) applies")
     custom_prompt: str | None = Field(default=None, description="steers an LLM extractor; ignored by the rules")
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
-    version: str = "v1"
 
     @classmethod
     def parse(cls, data: dict[str, Any] | None) -> MemoryConfig:
@@ -484,6 +496,9 @@ class MemoryConfig(_Strict):
             return cls()
         if not isinstance(data, dict):
             raise ConfigError("config", f"expected a mapping, got {type(data).__name__}")
+        for key, instead in MEM0_ONLY_KEYS.items():
+            if key in data:
+                raise ConfigError(key, f"a mem0 setting graphmem does not use: {instead}")
         for section, (default, _) in _UNION_SECTIONS.items():
             value = data.get(section)
             if isinstance(value, dict) and "provider" not in value and default is not None:

@@ -54,12 +54,14 @@ __all__ = [
     "DATETIME_FIELDS",
     "LOGICAL_KEYS",
     "OPERATORS",
+    "SCOPE_FIELDS",
     "Bounds",
     "Condition",
     "Filter",
     "Fragment",
     "compile_filters",
     "finish",
+    "lift_scope",
     "matches",
     "translate",
 ]
@@ -129,6 +131,54 @@ class Filter:
 
 
 # ---- compilation ----------------------------------------------------------------------------------------------------
+
+
+SCOPE_FIELDS: tuple[str, ...] = ("user_id", "agent_id", "run_id")
+
+
+def lift_scope(
+    ids: Mapping[str, str | None], filters: Mapping[str, Any] | None
+) -> tuple[dict[str, str], dict[str, Any] | None]:
+    """mem0 2.x's call shape: the scope ids inside ``filters`` (``{"user_id": "alice"}``, or members of the
+    filter's top-level ``AND``) become the call's scope, as if given as ``user_id=`` etc.
+
+    A plain equality is lifted (``"alice"`` or ``{"eq": "alice"}``); anything else (an ``OR``, ``in``, a nested
+    ``NOT``) stays in the filter, where it narrows the result inside the scope. An id given both ways, or twice in
+    the ``AND``, must name the same value: different values are a ``ValidationError`` rather than an empty answer,
+    since a caller mixing the two shapes has made a mistake. Returns ``(ids, the rest of the filter or None)``;
+    the tenant is never read from a filter (it comes from the caller's credentials)."""
+    lifted = {field: value for field, value in ids.items() if value is not None}
+    if not isinstance(filters, Mapping) or not filters:
+        return lifted, dict(filters) if isinstance(filters, Mapping) else filters
+
+    def take(field: str, value: Any, where: str) -> bool:
+        plain = value.get("eq") if isinstance(value, Mapping) and list(value) == ["eq"] else value
+        if field not in SCOPE_FIELDS or not isinstance(plain, str):
+            return False
+        if lifted.get(field, plain) != plain:
+            raise ValidationError(
+                where, f"{field} is {lifted[field]!r} in one place and {plain!r} in another: give the scope once"
+            )
+        lifted[field] = plain
+        return True
+
+    rest = {key: value for key, value in filters.items() if not take(key, value, f"filters.{key}")}
+    members = rest.get("AND")
+    if isinstance(members, list):
+        kept = [
+            member
+            for i, member in enumerate(members)
+            if not (
+                isinstance(member, Mapping)
+                and len(member) == 1
+                and take(*next(iter(member.items())), f"filters.AND[{i}]")
+            )
+        ]
+        if kept:
+            rest["AND"] = kept
+        else:
+            del rest["AND"]
+    return lifted, rest or None
 
 
 def compile_filters(filters: Mapping[str, Any] | None, limits: LimitsConfig | None = None) -> Filter | None:

@@ -20,7 +20,7 @@ from graphmem import validate
 from graphmem.assemble import make_chat_model, make_embedder, make_extractor, make_reranker, make_store
 from graphmem.config import MemoryConfig, SearchRecipe, parse_recipe
 from graphmem.errors import NotFoundError, ValidationError
-from graphmem.filters import compile_filters
+from graphmem.filters import compile_filters, lift_scope
 from graphmem.ingest.extract import Extractor
 from graphmem.ingest.normalize import normalize_messages, normalize_metadata
 from graphmem.ingest.pipeline import Ingestor
@@ -152,14 +152,19 @@ class Memory:
         user_id: str | None = None,
         agent_id: str | None = None,
         run_id: str | None = None,
-        limit: int = 10,
+        limit: int | None = None,
         filters: dict[str, Any] | None = None,
         threshold: float | None = None,
         rerank: bool = False,
         as_of: datetime | str | None = None,
         recipe: str | SearchRecipe | Mapping[str, Any] | None = None,
+        top_k: int | None = None,
     ) -> dict[str, Any]:
         """Hybrid search in scope: memories ranked by fused vector/BM25/graph lanes, plus the relations found.
+
+        Both of mem0's call shapes work: the scope as ``user_id=``/``agent_id=``/``run_id=`` (1.x) or inside
+        ``filters`` (2.x: ``filters={"user_id": "alex"}``, also as a member of a top-level ``AND``), and ``top_k``
+        for ``limit`` (default 10). A value given both ways must agree (``ValidationError`` otherwise).
 
         ``threshold`` is a minimum cosine similarity between the query and a memory. ``filters`` and
         ``threshold`` govern ``relations`` too: a relation comes back only beside a memory that passes them and
@@ -173,7 +178,7 @@ class Memory:
         """
         limits = self.config.limits
         query = validate.query(query, limits)
-        scope = self._scope(user_id, agent_id, run_id, required=True)
+        scope, filters = self._lifted(user_id, agent_id, run_id, filters)
         if threshold is not None and (isinstance(threshold, bool) or not isinstance(threshold, int | float)):
             raise ValidationError("threshold", f"expected a number between -1 and 1, got {threshold!r}")
         if not isinstance(rerank, bool):
@@ -190,7 +195,7 @@ class Memory:
         request = SearchRequest(
             query=query,
             scope=scope,
-            limit=validate.count("limit", limit, limits),
+            limit=self._limit(limit, top_k, 10),
             filters=compile_filters(filters, limits),
             threshold=threshold,
             as_of=_as_of(as_of),
@@ -226,12 +231,14 @@ class Memory:
         user_id: str | None = None,
         agent_id: str | None = None,
         run_id: str | None = None,
-        limit: int = 100,
+        limit: int | None = None,
         filters: dict[str, Any] | None = None,
+        top_k: int | None = None,
     ) -> dict[str, Any]:
-        """Current memories in scope, oldest first."""
-        scope = self._scope(user_id, agent_id, run_id, required=True)
-        limit = validate.count("limit", limit, self.config.limits)
+        """Current memories in scope, oldest first: at most ``limit`` (or mem0 2.x's ``top_k``; default 100). The
+        scope may be given inside ``filters``, as ``search`` takes it."""
+        scope, filters = self._lifted(user_id, agent_id, run_id, filters)
+        limit = self._limit(limit, top_k, 100)
         records = self.store.list_memories(scope, filters=compile_filters(filters, self.config.limits), limit=limit)
         return {"results": [record.to_api() for record in records]}
 
@@ -280,10 +287,22 @@ class Memory:
         return {"message": "Memory deleted successfully!", "id": record.id}
 
     def delete_all(
-        self, *, user_id: str | None = None, agent_id: str | None = None, run_id: str | None = None
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        filters: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Delete everything in scope: memories (each recorded in history), entities, relations, episodes."""
-        scope = self._scope(user_id, agent_id, run_id, required=True)
+        """Delete everything in scope: memories (each recorded in history), entities, relations, episodes. The
+        scope may be given inside ``filters`` (mem0 2.x), which may hold nothing else: this deletes whole scopes."""
+        scope, rest = self._lifted(user_id, agent_id, run_id, filters)
+        if rest:
+            raise ValidationError(
+                "filters",
+                f"delete_all deletes a whole scope, so filters may name only user_id, agent_id and run_id (got "
+                f"{', '.join(map(repr, rest))}); to delete some memories, get_all with those filters and delete each",
+            )
         records = list(self.store.list_memories(scope, include_expired=True))
         self.store.delete_scope(scope, [self._delete_event(r) for r in records])  # one transaction
         return {"message": f"Deleted {len(records)} memories", "deleted": len(records)}
@@ -483,6 +502,21 @@ class Memory:
     # -- helpers -----------------------------------------------------------------------------------------------------
     def _scope(self, user_id: Any, agent_id: Any, run_id: Any, *, required: bool) -> Scope:
         return validate.scope(user_id, agent_id, run_id, self.config.limits, required=required, tenant=self.tenant)
+
+    def _lifted(self, user_id: Any, agent_id: Any, run_id: Any, filters: Any) -> tuple[Scope, Any]:
+        """The call's scope, from its arguments and from ``filters`` (mem0 2.x's shape), and what is left of the
+        filter; the scope is required, and bad ids are refused before the filter is compiled."""
+        ids, rest = lift_scope({"user_id": user_id, "agent_id": agent_id, "run_id": run_id}, filters)
+        return self._scope(ids.get("user_id"), ids.get("agent_id"), ids.get("run_id"), required=True), rest
+
+    def _limit(self, limit: Any, top_k: Any, default: int) -> int:
+        """``limit`` or its mem0 2.x name ``top_k`` (both may be given only with one value), checked."""
+        if limit is not None and top_k is not None and limit != top_k:
+            raise ValidationError("top_k", f"top_k ({top_k!r}) and limit ({limit!r}) disagree: give one of them")
+        chosen = limit if limit is not None else top_k
+        return validate.count(
+            "limit" if top_k is None else "top_k", default if chosen is None else chosen, self.config.limits
+        )
 
     def _memory_id(self, memory_id: Any) -> str:
         return validate.identifier("memory_id", memory_id, self.config.limits)

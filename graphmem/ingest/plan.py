@@ -10,7 +10,7 @@ import hashlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from graphmem.models import (
@@ -344,7 +344,7 @@ def build_plan(
             categories=merge_categories(categories, f.categories),  # the caller's first
             actor_id=actor,
             role=role,
-            created_at=now,
+            created_at=now + timedelta(microseconds=i),  # "oldest first" lists one add's facts in the order said
             episode_ids=[episode.id],
             embedding=vectors.get(f.text),
         )

@@ -29,7 +29,6 @@ from typing_extensions import NotRequired, TypedDict
 import graphmem
 from graphmem.errors import GraphmemError, NotFoundError, ValidationError
 from graphmem.memory import Memory
-from graphmem.service.platform import lift_scope
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -101,8 +100,23 @@ def tool_errors() -> Iterator[None]:
         raise ToolError(str(exc)) from exc
 
 
-def _scope(user_id: str | None, agent_id: str | None, run_id: str | None) -> dict[str, str]:
-    return {k: v for k, v in (("user_id", user_id), ("agent_id", agent_id), ("run_id", run_id)) if v is not None}
+class _Ids(TypedDict, total=False):
+    """The scope ids a tool was given (typed, so ``**ids`` cannot land on another parameter)."""
+
+    user_id: str
+    agent_id: str
+    run_id: str
+
+
+def _scope(user_id: str | None, agent_id: str | None, run_id: str | None) -> _Ids:
+    ids = _Ids()
+    if user_id is not None:
+        ids["user_id"] = user_id
+    if agent_id is not None:
+        ids["agent_id"] = agent_id
+    if run_id is not None:
+        ids["run_id"] = run_id
+    return ids
 
 
 def build_server(memory_for: MemoryFor) -> MCPServer:
@@ -182,12 +196,11 @@ def build_server(memory_for: MemoryFor) -> MCPServer:
         "relations": [{"source", "relationship", "destination", "fact", "score", "hops"}]}: graph edges related
         to the query."""
         with tool_errors():
-            ids, lifted = lift_scope(_scope(user_id, agent_id, run_id), filters)
             return acting(ctx).search(
                 query,
-                **ids,
+                **_scope(user_id, agent_id, run_id),
                 limit=limit,
-                filters=lifted,
+                filters=filters,
                 threshold=threshold,
                 rerank=rerank,
                 as_of=as_of,
@@ -208,8 +221,7 @@ def build_server(memory_for: MemoryFor) -> MCPServer:
 
         Returns {"results": [{"id", "memory", "metadata", "created_at", "updated_at", "user_id", ...}]}."""
         with tool_errors():
-            ids, lifted = lift_scope(_scope(user_id, agent_id, run_id), filters)
-            return acting(ctx).get_all(**ids, limit=limit, filters=lifted)
+            return acting(ctx).get_all(**_scope(user_id, agent_id, run_id), limit=limit, filters=filters)
 
     @tool(_READ)
     def get_memory(

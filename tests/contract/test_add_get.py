@@ -219,3 +219,12 @@ def test_retry_failed_reprocesses_failed_episodes_once(make_store: Callable[[], 
         "kept verbatim",
     ]
     assert m.retry_failed() == {"retried": 0, "succeeded": 0, "failed": 0, "results": []}
+
+
+def test_get_all_lists_the_facts_of_one_add_in_the_order_they_were_said(memory: Memory) -> None:
+    """Facts of one add share its time; "oldest first" then follows the text, not the (per-episode random) ids."""
+    said = ["Alex moved to Berlin last year", "Alex works at Acme Corp", "Alex loves gaming", "Alex owns a red bike"]
+    for _ in range(3):  # three episodes, three sets of ids: an order by id would differ between them
+        memory.delete_all(user_id="alex")
+        memory.add(". ".join(said) + ".", user_id="alex")
+        assert [r["memory"] for r in memory.get_all(user_id="alex")["results"]] == said

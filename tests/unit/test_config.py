@@ -34,6 +34,23 @@ def test_bad_config_names_the_key(data: dict[str, object], field: str) -> None:
     assert info.value.field == field
 
 
+@pytest.mark.parametrize(
+    ("key", "advice"),
+    [
+        ("vector_store", "choose the store with graph_store"),
+        ("history_db_path", "graph_store.config.path"),
+        ("version", "one output format"),
+        ("custom_fact_extraction_prompt", "use custom_prompt"),
+    ],
+)
+def test_mem0_keys_say_what_to_use_instead(key: str, advice: str) -> None:
+    """A mem0 config moved over as it is fails on the first mem0-only key with advice, not "unknown key"."""
+    mem0 = {"llm": {"provider": "rules"}, key: {"provider": "qdrant"} if key == "vector_store" else "v1.1"}
+    with pytest.raises(ConfigError, match=advice) as info:
+        MemoryConfig.parse(mem0)
+    assert info.value.field == key and "unknown" not in str(info.value)
+
+
 def test_from_file_reads_yaml_and_reports_problems(tmp_path: Path) -> None:
     good = tmp_path / "c.yaml"
     good.write_text("search:\n  max_hops: 3\n  weights:\n    graph: 2.0\n")

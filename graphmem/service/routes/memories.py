@@ -14,7 +14,6 @@ from graphmem.errors import NotFoundError, ValidationError
 from graphmem.results import AddResult, HistoryEntry, SearchResult, UpdateResult
 from graphmem.service.auth import Fenced
 from graphmem.service.bodies import AddBody, ScopeIds, SearchBody, UpdateBody
-from graphmem.service.platform import lift_scope
 
 router = APIRouter(tags=["memories"])
 
@@ -36,11 +35,11 @@ def add(body: AddBody, memory: Fenced) -> dict[str, Any]:
 def get_all(
     memory: Fenced,
     scope: QueryScope,
-    limit: int = 100,
-    filters: Annotated[str | None, Query(description="The filter tree as JSON")] = None,
+    limit: int | None = None,
+    top_k: Annotated[int | None, Query(description="mem0 2.x's name for limit (default 100)")] = None,
+    filters: Annotated[str | None, Query(description="The filter tree as JSON; it may hold the scope ids")] = None,
 ) -> dict[str, Any]:
-    ids, parsed = lift_scope(scope, _json_query("filters", filters))
-    return memory.get_all(**ids, limit=limit, filters=parsed)
+    return memory.get_all(**scope, limit=limit, top_k=top_k, filters=_json_query("filters", filters))
 
 
 @router.get("/memories/{memory_id}", response_model=None)
@@ -62,8 +61,12 @@ def delete(memory_id: str, memory: Fenced, scope: QueryScope) -> dict[str, Any]:
 
 
 @router.delete("/memories", response_model=None)
-def delete_all(memory: Fenced, scope: QueryScope) -> dict[str, Any]:
-    return memory.delete_all(**scope)
+def delete_all(
+    memory: Fenced,
+    scope: QueryScope,
+    filters: Annotated[str | None, Query(description="The scope ids as a filter (JSON), mem0 2.x's shape")] = None,
+) -> dict[str, Any]:
+    return memory.delete_all(**scope, filters=_json_query("filters", filters))
 
 
 @router.get("/memories/{memory_id}/history", response_model=None, responses={200: {"model": list[HistoryEntry]}})
@@ -73,14 +76,12 @@ def history(memory_id: str, memory: Fenced, scope: QueryScope) -> list[dict[str,
 
 @router.post("/search", response_model=None, responses={200: {"model": SearchResult}})
 def search(body: SearchBody, memory: Fenced) -> dict[str, Any]:
-    if body.limit is not None and body.top_k is not None and body.limit != body.top_k:
-        raise ValidationError("top_k", f"top_k ({body.top_k}) and limit ({body.limit}) disagree; give one")
-    ids, filters = lift_scope(body.ids(), body.filters)
     return memory.search(
         body.query,
-        **ids,
-        limit=body.limit if body.limit is not None else body.top_k if body.top_k is not None else 10,
-        filters=filters,
+        **body.ids(),
+        limit=body.limit,
+        top_k=body.top_k,
+        filters=body.filters,
         threshold=body.threshold,
         rerank=body.rerank,
         as_of=body.as_of,
