@@ -114,6 +114,14 @@ def _scope(user_id: str | None, agent_id: str | None, run_id: str | None) -> dic
     return {k: _url_text(k, v) for k, v in ids if v is not None}
 
 
+def _listed(value: Any) -> Any:
+    """An iterable argument (a generator of triples) as a JSON list; anything else as given, for the server to
+    judge (so a string where a list belongs gets the same ``ValidationError`` as from ``Memory``)."""
+    if value is None or isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        return value
+    return list(value)
+
+
 def _id(value: str) -> str:
     if not isinstance(value, str):
         raise ValidationError("memory_id", f"expected a non-empty string, got {value!r}")
@@ -170,9 +178,12 @@ class Calls:
         metadata: dict[str, Any] | None = None,
         infer: bool = True,
         prompt: str | None = None,
+        triples: Iterable[Any] | None = None,
+        facts: Iterable[Any] | None = None,
     ) -> Call[dict[str, Any]]:
         body = {"messages": messages, **_scope(user_id, agent_id, run_id), "metadata": metadata, "infer": infer}
-        return Call("POST", "/memories", _json, body={**body, "prompt": prompt} if prompt is not None else body)
+        given = {"prompt": prompt, "triples": _listed(triples), "facts": _listed(facts)}
+        return Call("POST", "/memories", _json, body={**body, **{k: v for k, v in given.items() if v is not None}})
 
     @staticmethod
     def search(

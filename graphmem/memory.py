@@ -22,6 +22,7 @@ from graphmem.config import MemoryConfig, SearchRecipe, parse_recipe
 from graphmem.errors import NotFoundError, ValidationError
 from graphmem.filters import compile_filters, lift_scope
 from graphmem.ingest.extract import Extractor
+from graphmem.ingest.given import given
 from graphmem.ingest.normalize import normalize_messages, normalize_metadata
 from graphmem.ingest.pipeline import Ingestor
 from graphmem.ingest.plan import derived_id
@@ -127,15 +128,41 @@ class Memory:
         metadata: dict[str, Any] | None = None,
         infer: bool = True,
         prompt: str | None = None,
+        triples: Iterable[Any] | None = None,
+        facts: Iterable[Any] | None = None,
     ) -> dict[str, Any]:
-        """Store a conversation: the episode verbatim, then its facts, entities and relations (one transaction)."""
-        return self._add(messages, self._scope(user_id, agent_id, run_id, required=True), metadata, infer, prompt).api()
+        """Store a conversation: the episode verbatim, then its facts, entities and relations (one transaction).
+
+        ``triples`` and/or ``facts`` bring your own extraction (batch LLM jobs, OpenIE output, a passage collection
+        with its triples): no model runs, and ``infer``/``prompt`` do not apply. ``facts`` (strings, or dicts with
+        ``text`` and optionally ``entities`` and ``categories``) become the memories, by default the text itself;
+        ``triples`` take ``add_triples``'s shapes and become relations, each citing the memories naming both its
+        ends (with one fact, that fact; the rules are in ``ingest.given``). The episode keeps the text and what was
+        given, all in one transaction.
+        """
+        scope = self._scope(user_id, agent_id, run_id, required=True)
+        return self._add(messages, scope, metadata, infer, prompt, triples=triples, facts=facts).api()
 
     def _add(
-        self, messages: Any, scope: Scope, metadata: Any, infer: Any, prompt: Any, origin: Origin | None = None
+        self,
+        messages: Any,
+        scope: Scope,
+        metadata: Any,
+        infer: Any,
+        prompt: Any,
+        origin: Origin | None = None,
+        *,
+        triples: Any = None,
+        facts: Any = None,
     ) -> AddResult:
         """``add`` in a checked scope; ``origin``: an exported episode's id and time (``import_``)."""
         meta = self._metadata(metadata)
+        if triples is not None or facts is not None:
+            if prompt is not None:
+                raise ValidationError("prompt", "no model runs when triples or facts are given: leave prompt out")
+            msgs = validate.messages(normalize_messages(messages), self.config.limits)
+            extraction, kept = given(msgs, triples, facts, self.config.limits)
+            return self._ingest.add_known(extraction, scope, meta, "given", origin, [*msgs, kept])
         if not isinstance(infer, bool):
             raise ValidationError("infer", f"expected True or False, got {infer!r}")
         if prompt is not None and not isinstance(prompt, str):
@@ -473,10 +500,11 @@ class Memory:
     def _replay(self, record: Mapping[str, Any], scope: Mapping[str, Any], origin: Origin | None) -> dict[str, Any]:
         """One checked import record (``transfer``) as the ``add``/``add_triples`` call it stands for."""
         where = self._scope(scope.get("user_id"), scope.get("agent_id"), scope.get("run_id"), required=True)
-        if "triples" in record:
-            return self._add_triples(record["triples"], where, record.get("metadata"), origin).api()
-        meta, infer = record.get("metadata"), record.get("infer", True)
-        return self._add(record["messages"], where, meta, infer, None, origin).api()
+        meta = record.get("metadata")
+        if "messages" not in record:
+            return self._add_triples(record["triples"], where, meta, origin).api()
+        own = {"triples": record.get("triples"), "facts": record.get("facts")}  # bring-your-own extraction, if any
+        return self._add(record["messages"], where, meta, record.get("infer", True), None, origin, **own).api()
 
     def cypher(self, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Run a read-only Cypher query on a Cypher backend, for exploring the memory graph in a notebook.

@@ -116,6 +116,7 @@ class Message(BaseModel):
 
 
 TRIPLES_ROLE = "triples"  # the message of an ``add_triples`` episode: the triples as a JSON array of objects
+GIVEN_ROLE = "extraction"  # the last message of an add with triples/facts (ingest.given): what was given, as JSON
 
 
 class Episode(BaseModel):
@@ -125,7 +126,9 @@ class Episode(BaseModel):
     message of role ``"triples"`` whose content is the triples as JSON (see ``triples_message``): structured data,
     so no name (holding " | ", a newline, quotes, any unicode) can be mistaken for a separator and an export gives
     back exactly what was loaded. Episodes stored by older versions hold one ``"data"`` message of
-    ``source | TYPE | target`` lines instead; ``triples()`` still reads those, as before.
+    ``source | TYPE | target`` lines instead; ``triples()`` still reads those, as before. An ``add`` with its own
+    ``triples``/``facts`` (``source="given"``) keeps its messages and, last, one of role ``"extraction"`` holding
+    what was given (``given()``); ``conversation()`` is the messages without it.
     """
 
     id: str
@@ -151,6 +154,18 @@ class Episode(BaseModel):
             for r in extraction.relations
         ]  # fmt: skip
         return Message(role=TRIPLES_ROLE, content=json.dumps(rows, ensure_ascii=False))
+
+    def given(self) -> dict[str, Any] | None:
+        """The ``triples`` and ``facts`` an add was given (``ingest.given``), each None when not given; None for an
+        episode that was extracted or stored verbatim."""
+        if self.source != "given" or not self.messages or self.messages[-1].role != GIVEN_ROLE:
+            return None
+        kept: dict[str, Any] = json.loads(self.messages[-1].content)
+        return kept
+
+    def conversation(self) -> list[Message]:
+        """The messages as the caller sent them (without the kept extraction of a ``given`` episode)."""
+        return self.messages[:-1] if self.given() is not None else self.messages
 
     def triples(self) -> list[Any] | None:
         """The triples of an ``add_triples`` episode (None for a conversation): a list of objects, or, for an

@@ -33,12 +33,15 @@ _SCOPE_KEYS = ("user_id", "agent_id", "run_id")
 
 def episode_record(episode: Episode) -> dict[str, Any]:
     record: dict[str, Any] = {k: v for k, v in episode.scope.as_dict().items() if v}
-    triples = episode.triples()
+    triples, own = episode.triples(), episode.given()
     if triples is not None:
         record["triples"] = triples
     else:
-        record["messages"] = [_message_dict(m.model_dump()) for m in episode.messages]
-        record["infer"] = episode.source != "raw"
+        record["messages"] = [_message_dict(m.model_dump()) for m in episode.conversation()]
+        if own is not None:  # add(..., triples=, facts=): what was given replays the same extraction
+            record.update((k, v) for k, v in own.items() if v is not None)
+        else:
+            record["infer"] = episode.source != "raw"
     if episode.metadata:
         record["metadata"] = episode.metadata
     record["episode_id"] = episode.id
@@ -117,12 +120,13 @@ def _replay(memory: Memory, record: Any, default_scope: dict[str, Any]) -> dict[
         raise record
     if not isinstance(record, dict):
         raise ValidationError("record", f"expected a JSON object, got {type(record).__name__}")
-    known = {"messages", "triples", "metadata", "infer", "episode_id", "created_at", *_SCOPE_KEYS}
+    known = {"messages", "triples", "facts", "metadata", "infer", "episode_id", "created_at", *_SCOPE_KEYS}
     unknown = sorted(set(record) - known)
     if unknown:
         raise ValidationError(unknown[0], f"unknown key in import record (accepted: {', '.join(sorted(known))})")
-    if "triples" not in record and "messages" not in record:
-        raise ValidationError("messages", "each import record needs 'messages' or 'triples'")
+    if "messages" not in record and ("triples" not in record or "facts" in record):
+        raise ValidationError("messages", "each import record needs 'messages' (with, optionally, 'triples' and "
+                                          "'facts'), or 'triples' alone")  # fmt: skip
     scope = {k: record.get(k) or default_scope.get(k) for k in _SCOPE_KEYS}
     origin = _origin(record)
     if origin is not None and origin.episode_id is not None:

@@ -21,6 +21,7 @@ from graphmem.errors import ExtractionError
 from graphmem.ingest import prompts
 from graphmem.ingest.clean import settle
 from graphmem.ingest.extract import ExtractionContext, Extractor
+from graphmem.ingest.given import verbatim
 from graphmem.ingest.plan import (
     Changes,
     Draft,
@@ -48,7 +49,6 @@ from graphmem.ingest.reconcile import (
 )
 from graphmem.models import (
     Episode,
-    ExtractedFact,
     Extraction,
     HistoryEvent,
     MemoryRecord,
@@ -110,18 +110,26 @@ class Ingestor:
         return self.process(episode, infer=infer, prompt=prompt)
 
     def add_known(
-        self, extraction: Extraction, scope: Scope, metadata: dict[str, Any], source: str, origin: Origin | None = None
+        self,
+        extraction: Extraction,
+        scope: Scope,
+        metadata: dict[str, Any],
+        source: str,
+        origin: Origin | None = None,
+        messages: list[Message] | None = None,
     ) -> AddResult:
-        """Write an extraction the caller already has (``add_triples``): no extractor, same plan.
+        """Write an extraction the caller already has (``add_triples``, ``add`` with ``triples``/``facts``): no
+        extractor, same plan.
 
-        The episode keeps the triples as structured data (``Episode.triples_message``: names, types, facts and
-        ``valid_at`` as given), so the raw input is never lost and exports exactly. With no model call to survive,
+        The episode keeps ``messages``: by default the triples as structured data (``Episode.triples_message``:
+        names, types, facts and ``valid_at`` as given); for ``add``, the conversation and what was given
+        (``ingest.given``). So the raw input is never lost and exports exactly. With no model call to survive,
         it is written in the plan's own transaction: one transaction per call, and a call that fails leaves nothing
         behind (the caller still holds its input and gets the error). ``origin``: see ``add``.
         """
         episode_id, now = _identity(origin)
-        episode = Episode(id=episode_id, scope=scope, messages=[Episode.triples_message(extraction)],
-                          metadata=metadata, created_at=now, source=source)  # fmt: skip
+        kept = messages if messages is not None else [Episode.triples_message(extraction)]
+        episode = Episode(id=episode_id, scope=scope, messages=kept, metadata=metadata, created_at=now, source=source)
         return self.process(episode, infer=False, prompt=None, known=extraction)
 
     def process(self, episode: Episode, infer: bool, prompt: str | None, known: Extraction | None = None) -> AddResult:
@@ -148,7 +156,7 @@ class Ingestor:
                 extraction, left_out = settle(self.extractor.extract(messages, context), self.limits)
                 context.dropped.extend(left_out)
             else:
-                extraction = _verbatim(messages)
+                extraction = Extraction(facts=verbatim(messages))
         except Exception as exc:  # an extractor failure must never lose the episode or crash the caller's add
             log.warning("extraction failed for episode %s: %s", episode.id, exc)
             usage = exc.usage if isinstance(exc, LlmError) else context.usage
@@ -543,12 +551,6 @@ def _unstored_episode(plan: WritePlan) -> None:
         relation.provenance.episode_ids = []
     for asserted_again in plan.relation_updates:
         asserted_again.episode_ids = []
-
-
-def _verbatim(messages: list[Message]) -> Extraction:
-    """``infer=False``: each non-system message is stored as one memory, exactly as said."""
-    return Extraction(facts=[ExtractedFact(text=m.content, message_index=i) for i, m in enumerate(messages)
-                             if m.role != "system" and m.content.strip()])  # fmt: skip
 
 
 def _alias_speaker(extraction: Extraction, user_id: str) -> None:

@@ -274,7 +274,7 @@ def _episode_excerpts(store: Store, ids: set[str]) -> dict[str, dict[str, Any]]:
             "id": episode.id,
             "created_at": episode.created_at.isoformat(),
             "source": episode.source,
-            "actors": sorted({a for m in episode.messages for a in (m.actor_id or m.name,) if a}),
+            "actors": sorted({a for m in episode.conversation() for a in (m.actor_id or m.name,) if a}),
             "excerpt": _excerpt(episode)[:_EXCERPT],
         }
     return out
@@ -284,7 +284,7 @@ def _excerpt(episode: Episode) -> str:
     """What a person reads as the episode's source: its messages, or a bulk load's triples as ``A -R-> B``."""
     triples = episode.triples()
     if triples is None:
-        return " ".join(m.content for m in episode.messages)
+        return " ".join(m.content for m in episode.conversation())
     rows = [(t["source"], t["relationship"], t["destination"]) if isinstance(t, dict) else tuple(t) for t in triples]
     return "; ".join(f"{s} -{r}-> {o}" for s, r, o, *_ in rows)
 

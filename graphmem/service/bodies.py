@@ -32,6 +32,13 @@ class AddBody(ScopeIds):
     metadata: dict[str, Any] | None = None
     infer: StrictBool = True
     prompt: StrictStr | None = None
+    triples: list[Any] | None = Field(
+        default=None, description="Your own extraction's relations, as add_triples takes them (no model call)"
+    )
+    facts: list[Any] | None = Field(
+        default=None, description="Your own extraction's facts: strings or {text, entities, categories} (default: "
+        "the text itself)",
+    )  # fmt: skip
 
 
 class SearchBody(ScopeIds):

@@ -28,7 +28,8 @@ QueryScope = Annotated[dict[str, str], Depends(query_scope)]
 
 @router.post("/memories", response_model=None, responses={200: {"model": AddResult}})
 def add(body: AddBody, memory: Fenced) -> dict[str, Any]:
-    return memory.add(body.messages, **body.ids(), metadata=body.metadata, infer=body.infer, prompt=body.prompt)
+    return memory.add(body.messages, **body.ids(), metadata=body.metadata, infer=body.infer, prompt=body.prompt,
+                      triples=body.triples, facts=body.facts)  # fmt: skip
 
 
 @router.get("/memories", response_model=None)
