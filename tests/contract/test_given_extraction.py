@@ -35,7 +35,7 @@ def test_a_passage_with_its_triples_is_one_memory_that_every_relation_cites(memo
     }
     found = memory.search("Who built the tower that stands in Paris?", user_id="kb", limit=2)
     assert found["results"][0]["id"] == passage["id"] and "graph" in found["results"][0]["lanes"]
-    assert [r["id"] for r in memory.get_all(user_id="kb")["results"]][0] == passage["id"]
+    assert memory.get_all(user_id="kb")["results"][0]["id"] == passage["id"]  # oldest first
 
 
 def test_given_facts_are_the_memories_and_relations_cite_the_facts_naming_them(memory: Memory) -> None:
