@@ -60,6 +60,7 @@ from graphmem.stores.vector_index import F32, VectorIndex, scan_top
 
 _CHUNK = 500  # SQLite's default limit on host parameters is 32766; keep IN lists modest
 _VECTOR_CHUNK = 8_192  # rows of vectors read from a table at a time while the indexes load (``_table_search``)
+_TABLE_SCAN_ROWS = 20_000  # the most rows of a scope read from a table instead of waiting for the index load
 _SCOPE_COLUMNS = ("user_id", "agent_id", "run_id")
 _VECTOR_TABLES: dict[VectorKind, str] = {"memory": "memories", "entity": "entities", "relation": "relations"}
 _TENANT_TABLES = ("episodes", "memories", "entities", "entity_names", "relations", "history")  # the scoped ones
@@ -819,7 +820,7 @@ class EmbeddedStore:
     def vector_search(
         self, kind: VectorKind, scope: Scope, vector: Vector, k: int, as_of: datetime | None = None
     ) -> list[Hit]:
-        if self._loading():
+        if self._loading() and self._scannable(kind, scope):
             return self._table_search(kind, scope, [vector], k, as_of)[0]
         self._sync_indexes()
         if as_of is None or kind == "entity":
@@ -839,7 +840,7 @@ class EmbeddedStore:
     def vector_search_many(
         self, kind: Literal["memory", "entity"], scope: Scope, vectors: Sequence[Vector], k: int
     ) -> list[list[Hit]]:
-        if self._loading():
+        if self._loading() and self._scannable(kind, scope):
             return self._table_search(kind, scope, vectors, k, None)
         self._sync_indexes()
         return self._indexes[kind].search_many(vectors, scope, k, current_only=kind != "entity")
@@ -848,6 +849,17 @@ class EmbeddedStore:
         """Whether the first load of the vector indexes (``_preload``) is still running: reads then answer from the
         tables (``_table_search``, ``_table_scores``) instead of waiting for the whole store's load."""
         return self._index_seq is None and self._loader.is_alive()
+
+    def _scannable(self, kind: VectorKind, scope: Scope) -> bool:
+        """Whether the scope's rows are few enough (``_TABLE_SCAN_ROWS``) to answer from the tables while the
+        indexes load; a larger scope (a 130k-entity knowledge graph) waits for the load instead, which is quicker
+        than decoding its vectors from the tables on every search. Counted up to the limit only, on the scope's
+        index."""
+        source, column = _vector_source(kind)
+        where, params = _read_scope(scope, "t")
+        sql = f"SELECT count(*) AS n FROM (SELECT 1 FROM {source} WHERE {where} AND {column} IS NOT NULL LIMIT ?)"
+        rows: int = self._conn().execute(sql, [*params, _TABLE_SCAN_ROWS + 1]).fetchone()["n"]
+        return rows <= _TABLE_SCAN_ROWS
 
     def _table_search(
         self, kind: VectorKind, scope: Scope, vectors: Sequence[Vector], k: int, as_of: datetime | None

@@ -83,3 +83,44 @@ def test_searches_answer_from_the_tables_while_the_indexes_load(
     assert cold == warm  # ids, order, scores, relations: the same answers
     assert _searches(reopened) == warm  # and the loaded indexes answer as before
     reopened.close()
+
+
+def test_a_scope_too_large_to_scan_waits_for_the_load(
+    tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Decoding a big scope's vectors from the tables on every search is slower than the load (a 130k-entity
+    knowledge graph took seconds per search): above ``_TABLE_SCAN_ROWS`` rows a search waits for the indexes."""
+    path = tmp_path / "g.db"
+    memory = Memory(store=EmbeddedStore(path, embedder.dim), embedder=embedder)
+    for i in range(6):
+        memory.add(f"note {i}: the kiwi number {i} is green", user_id="big", infer=False)
+    memory.add("the kiwi of a small user", user_id="small", infer=False)
+    warm = {user: memory.search("kiwi", user_id=user) for user in ("big", "small")}
+    memory.close()
+
+    monkeypatch.setattr("graphmem.stores.embedded._TABLE_SCAN_ROWS", 3)
+    loading, release = threading.Event(), threading.Event()
+    load = VectorIndex.load
+
+    def held(index: VectorIndex, rows: Any) -> None:
+        loading.set()
+        release.wait(60)
+        load(index, rows)
+
+    monkeypatch.setattr(VectorIndex, "load", held)
+    store = EmbeddedStore(path, embedder.dim)
+    reopened = Memory(store=store, embedder=embedder)
+    try:
+        assert loading.wait(30)
+        assert reopened.search("kiwi", user_id="small") == warm["small"]  # 1 row: answered from the tables
+        big: dict[str, Any] = {}
+        searching = threading.Thread(target=lambda: big.update(reopened.search("kiwi", user_id="big")), daemon=True)
+        searching.start()
+        searching.join(1.0)
+        assert searching.is_alive(), "a scope over the scan limit was read from the tables"
+    finally:
+        release.set()
+        store._loader.join()
+    searching.join(30)
+    assert big == warm["big"]
+    reopened.close()
