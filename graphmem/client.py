@@ -208,6 +208,26 @@ class Calls:
         return Call("POST", "/search", _json, body=body)
 
     @staticmethod
+    def context(
+        query: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        max_tokens: int = 1000,
+        limit: int | None = None,
+        filters: dict[str, Any] | None = None,
+        threshold: float | None = None,
+        as_of: datetime | str | None = None,
+        top_k: int | None = None,
+    ) -> Call[dict[str, Any]]:
+        """``Memory.context`` on the server (its token estimate: a ``count_tokens`` function cannot travel)."""
+        when = as_of.isoformat() if isinstance(as_of, datetime) else as_of
+        body = {"query": query, **_scope(user_id, agent_id, run_id), "max_tokens": max_tokens, "limit": limit,
+                "top_k": top_k, "filters": filters, "threshold": threshold, "as_of": when}  # fmt: skip
+        return Call("POST", "/context", _json, body=body)
+
+    @staticmethod
     def get(
         memory_id: str, *, user_id: str | None = None, agent_id: str | None = None, run_id: str | None = None
     ) -> Call[dict[str, Any] | None]:
@@ -487,6 +507,7 @@ class MemoryClient(_Base):
 
     add = _sync(Calls.add)
     search = _sync(Calls.search)
+    context = _sync(Calls.context)
     get = _sync(Calls.get)
     get_all = _sync(Calls.get_all)
     update = _sync(Calls.update)
@@ -539,6 +560,7 @@ class AsyncMemoryClient(_Base):
 
     add = _async(Calls.add)
     search = _async(Calls.search)
+    context = _async(Calls.context)
     get = _async(Calls.get)
     get_all = _async(Calls.get_all)
     update = _async(Calls.update)

@@ -31,6 +31,7 @@ from graphmem.models import Episode, HistoryEvent, MemoryRecord, Origin, Scope, 
 from graphmem.providers.embed import Embedder
 from graphmem.providers.llm import ChatModel
 from graphmem.providers.phrases import PhraseVectors
+from graphmem.recall.context import build_context
 from graphmem.recall.explore import neighbors as _neighbors
 from graphmem.recall.explore import paths as _paths
 from graphmem.recall.explore import to_networkx as _to_networkx
@@ -230,6 +231,38 @@ class Memory:
         )
         found = _search(self.store, self.embedder, self.config.search.using(chosen), request, reranker, self._phrases)
         return found.api()
+
+    def context(
+        self,
+        query: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        max_tokens: int = 1000,
+        limit: int | None = None,
+        filters: dict[str, Any] | None = None,
+        threshold: float | None = None,
+        as_of: datetime | str | None = None,
+        top_k: int | None = None,
+        count_tokens: Callable[[str], int] | None = None,
+    ) -> dict[str, Any]:
+        """A prompt-ready block for ``query``: the best memories (numbered, dated, who said them) and the relations
+        between what they name (each citing its memories), within ``max_tokens``. Returns ``context`` (the text),
+        the ``memories`` and ``relations`` it shows, ``tokens`` and ``left_out`` (what did not fit).
+
+        It runs ``search`` with the same scope, ``filters``, ``threshold``, ``as_of`` and ``limit``/``top_k``
+        (default 10). Tokens are estimated (four characters each) unless ``count_tokens`` counts them, e.g. with a
+        tiktoken encoder; ``recall/context.py`` says how the budget is spent."""
+        if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1:
+            raise ValidationError("max_tokens", f"expected a positive whole number, got {validate.shown(max_tokens)}")
+        if count_tokens is not None and not callable(count_tokens):
+            raise ValidationError(
+                "count_tokens", f"expected a function of a string, got {validate.shown(count_tokens)}"
+            )
+        found = self.search(query, user_id=user_id, agent_id=agent_id, run_id=run_id, limit=limit, filters=filters,
+                            threshold=threshold, as_of=as_of, top_k=top_k)  # fmt: skip
+        return build_context(found, max_tokens, count_tokens)
 
     def _recipe_reranker(self, recipe: SearchRecipe) -> Reranker | None:
         """The reranker a recipe names, built once per distinct reranker config (a model load is not per call)."""
@@ -601,6 +634,9 @@ class AsyncMemory:
 
     async def search(self, query: str, **kwargs: Any) -> dict[str, Any]:
         return await self._run(self.sync.search, query, **kwargs)
+
+    async def context(self, query: str, **kwargs: Any) -> dict[str, Any]:
+        return await self._run(self.sync.context, query, **kwargs)
 
     async def get(self, memory_id: str, **scope: Any) -> dict[str, Any] | None:
         return await self._run(self.sync.get, memory_id, **scope)

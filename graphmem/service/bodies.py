@@ -54,6 +54,16 @@ class SearchBody(ScopeIds):
     recipe: StrictStr | dict[str, Any] | None = None
 
 
+class ContextBody(ScopeIds):
+    query: StrictStr
+    max_tokens: StrictInt = Field(default=1000, description="The block's budget (tokens estimated: 4 characters each)")
+    limit: StrictInt | None = Field(default=None, description="How many memories to search for (default 10)")
+    top_k: StrictInt | None = Field(default=None, description="mem0 2.x's name for limit")
+    filters: dict[str, Any] | None = Field(default=None, description="Filter tree; scope ids may come here too")
+    threshold: StrictInt | StrictFloat | None = None
+    as_of: StrictStr | None = Field(default=None, description="ISO-8601 time: what was believed true then")
+
+
 class UpdateBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query
 from graphmem.errors import NotFoundError, ValidationError
 from graphmem.results import AddResult, HistoryEntry, SearchResult, UpdateResult
 from graphmem.service.auth import Fenced
-from graphmem.service.bodies import AddBody, ScopeIds, SearchBody, UpdateBody
+from graphmem.service.bodies import AddBody, ContextBody, ScopeIds, SearchBody, UpdateBody
 
 router = APIRouter(tags=["memories"])
 
@@ -88,6 +88,14 @@ def search(body: SearchBody, memory: Fenced) -> dict[str, Any]:
         as_of=body.as_of,
         recipe=body.recipe,
     )
+
+
+@router.post("/context", response_model=None)
+def context(body: ContextBody, memory: Fenced) -> dict[str, Any]:
+    """Memory.context: the search's best memories and relations as one prompt-ready block within max_tokens."""
+    return memory.context(body.query, user_id=body.user_id, agent_id=body.agent_id, run_id=body.run_id,
+                          max_tokens=body.max_tokens, limit=body.limit, top_k=body.top_k, filters=body.filters,
+                          threshold=body.threshold, as_of=body.as_of)  # fmt: skip
 
 
 def _json_query(field: str, value: str | None) -> Any:
