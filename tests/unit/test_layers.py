@@ -36,13 +36,15 @@ TOP_LEVEL = {
     "client": "facade",
     "__main__": "facade",
 }
-# The service (REST app, keys) is a facade like the CLI: it calls Memory and opens stores' key tables.
+# The service (REST app, keys) is a facade like the CLI: it calls Memory and opens stores' key tables; so are the
+# framework adapters (integrations/), which call only Memory's public methods.
 SUBPACKAGES = {
     "stores": "stores",
     "providers": "providers",
     "ingest": "ingest",
     "recall": "recall",
     "service": "facade",
+    "integrations": "facade",
 }
 
 ALLOWED = {
