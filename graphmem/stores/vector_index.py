@@ -19,10 +19,11 @@ Deleted rows are tombstoned and a block is compacted when more than half of it i
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import math
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -52,6 +53,16 @@ class _Block:
         self.current = np.zeros(0, dtype=bool)
         self.n = 0
         self.dead = 0
+        self._ranks: npt.NDArray[np.intp] | None = None  # each row's place in id order (``ranks``), built lazily
+
+    def ranks(self) -> npt.NDArray[np.intp]:
+        """Each row's position in the block's id order: a large tie at a search's cut is broken by id with one
+        vectorized selection instead of a comparison per tied row. Built on first need, kept until rows are added."""
+        if self._ranks is None or self._ranks.size != self.n:
+            ranks = np.empty(self.n, dtype=np.intp)
+            ranks[sorted(range(self.n), key=self.ids.__getitem__)] = np.arange(self.n)
+            self._ranks = ranks
+        return self._ranks
 
     @classmethod
     def of(
@@ -394,16 +405,33 @@ def _select(block: _Block, scores: F32, rows: npt.NDArray[np.intp], k: int) -> l
     ``_best`` orders what every block found)."""
     if rows.size < block.n:
         scores = scores[rows]
-    return [(float(scores[i]), block.ids[rows[i]]) for i in _best_rows(scores, k)]
+    ids = block.ids
+    ranks = (lambda tied: block.ranks()[rows[tied]]) if block.n else None
+    return [(float(scores[i]), ids[rows[i]]) for i in _best_rows(scores, k, lambda i: ids[rows[i]], ranks)]
 
 
-def _best_rows(scores: F32, k: int) -> npt.NDArray[np.intp]:
-    """Positions of the k best ``scores`` and of every score tied with the k-th: which of a tie at the cut is kept
-    is then decided by ``_best`` (by id), not by where ``argpartition`` happened to leave the rows."""
+def _best_rows(
+    scores: F32,
+    k: int,
+    id_of: Callable[[int], str],
+    ranks_of: Callable[[npt.NDArray[np.intp]], npt.NDArray[np.intp]] | None = None,
+) -> list[int]:
+    """Positions of the k best ``scores``, a tie at the cut going to the smallest ids (``id_of(position)``), as
+    ``_best`` orders them, not to wherever ``argpartition`` left the rows. Relations of one type share a vector, so
+    a tie may hold thousands of rows: a large one is cut by the rows' id ranks (``ranks_of``) in one selection,
+    a small one by comparing its ids."""
     if scores.size <= k:
-        return np.arange(scores.size)
+        return list(range(scores.size))
     kth = np.partition(scores, scores.size - k)[scores.size - k]
-    return np.flatnonzero(scores >= kth)
+    better = np.flatnonzero(scores > kth).tolist()
+    tied = np.flatnonzero(scores == kth)
+    need = k - len(better)
+    if tied.size <= need:
+        return better + tied.tolist()
+    if ranks_of is not None and tied.size > _RANKED_TIE:
+        first: list[int] = tied[np.argpartition(ranks_of(tied), need - 1)[:need]].tolist()
+        return better + first
+    return better + heapq.nsmallest(need, tied.tolist(), key=id_of)
 
 
 def scan_top(chunks: Iterable[tuple[list[str], F32]], queries: F32, k: int) -> list[list[tuple[str, float]]]:
@@ -416,8 +444,11 @@ def scan_top(chunks: Iterable[tuple[list[str], F32]], queries: F32, k: int) -> l
     for ids, vecs in chunks:
         scores = vecs @ queries.T
         for found, column in zip(hits, scores.T, strict=True):
-            found.extend((float(column[i]), ids[i]) for i in _best_rows(column, k))
+            found.extend((float(column[i]), ids[i]) for i in _best_rows(column, k, ids.__getitem__))
     return [_best(found, k) for found in hits]
+
+
+_RANKED_TIE = 256  # tied rows at a cut above which the block's id ranks are used (``_best_rows``)
 
 
 def _best(hits: list[tuple[float, str]], k: int) -> list[tuple[str, float]]:
