@@ -253,6 +253,33 @@ def search(
         _emit(result, as_json, print_search)
 
 
+@main.command()
+@click.argument("query")
+@memory_options
+@click.option("--max-tokens", default=1000, show_default=True, type=click.IntRange(min=1), help="The block's budget.")
+@click.option("--limit", default=10, show_default=True, help="How many memories to search for.")
+@click.option("--filters", help="JSON filter.")
+@click.option("--as-of", help="ISO time: what was believed true then.")
+@handle_errors
+def context(
+    query: str,
+    store: str | None,
+    config: str | None,
+    as_json: bool,
+    max_tokens: int,
+    limit: int,
+    filters: str | None,
+    as_of: str | None,
+    **scope: Any,
+) -> None:
+    """Print a prompt-ready block of the best memories and relations for QUERY, within --max-tokens (tokens
+    estimated at four characters each); --json adds the memories and relations it used."""
+    where, parsed = scope_of(scope, required=True), _json_option("--filters", filters)
+    with _open(store, config, must_exist=True) as memory:
+        block = memory.context(query, **where, max_tokens=max_tokens, limit=limit, filters=parsed, as_of=as_of)
+    _emit(block, as_json, lambda b: click.echo(b["context"] or "(no memories found)"))
+
+
 @main.command(name="list")
 @memory_options
 @click.option("--limit", default=100, show_default=True)

@@ -139,3 +139,13 @@ def test_search_rerank_uses_the_configured_reranker(run, tmp_path: Path) -> None
     assert [r["memory"] for r in found["results"]][:2] == ["I love hiking in the Alps", "My dog hates hiking"]
     human = run("search", "hiking Alps", "--user", "u", "--rerank", "--config", str(config))
     assert "rerank " in human.splitlines()[0]
+
+
+def test_context_prints_the_prompt_block(run) -> None:  # type: ignore[no-untyped-def]
+    run("add", "Jane Doe works at Globex.", "--user", "u")
+    block = run("context", "Where does Jane work?", "--user", "u")
+    assert block.splitlines()[0] == "Memories (best first):" and "- Jane Doe -WORKS_AT-> Globex [1]" in block
+    small = json.loads(run("context", "Where does Jane work?", "--user", "u", "--max-tokens", "12", "--json"))
+    assert small["tokens"] <= 12 and small["left_out"]["relations"] == 1
+    assert run("context", "Where?", "--user", "nobody").strip() == "(no memories found)"
+    assert "--max-tokens" in run("context", "x", "--user", "u", "--max-tokens", "0", ok=False)
