@@ -118,16 +118,20 @@ class Relevance:
         self._mean = np.zeros(self.n_words, dtype=np.float32)
         self._signal = 0.0
 
-    def explained(self, cover: npt.NDArray[np.float32]) -> float:
-        """Share of what the query's words can tell apart that a path's best matches (``cover``) account for.
+    def explained(self, covers: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
+        """For each path (a row of ``covers``: its best match per query word), the share of what the query's words
+        can tell apart that the path accounts for; all paths in one array operation (a walk through hubs meets
+        thousands).
 
         A query that asks nothing beyond the entities it names ("What do you know about me?") is answered by every
         path from them: all of it is explained, and only hop decay and seed strength tell the paths apart."""
         if self.n_words == 0:
-            return 1.0
+            return np.ones(covers.shape[0])
         if self._signal <= 0.0:
-            return 0.0
-        return float(np.maximum(cover - self._mean, 0.0).sum()) / self._signal
+            return np.zeros(covers.shape[0])
+        # summed in float32 like each path's own sum was, then divided in float64: the same scores as one by one
+        shares: npt.NDArray[np.float64] = np.maximum(covers - self._mean, 0.0).sum(axis=1).astype(np.float64)
+        return shares / self._signal
 
     @property
     def n_words(self) -> int:
@@ -242,9 +246,11 @@ def expand(
         ranked = sorted(following.items(), key=lambda kv: (-kv[1][0], kv[1][1], kv[0]))[: cfg.beam]
         frontier = {entity: (strength, cover) for entity, (_, _, strength, cover) in ranked}
         step.follow(frontier, relevance.prefer() if PREFER_TYPES_THROUGH_HUBS else None)
+    paths = list(met.values())
+    best_covers = np.stack([c for _, _, _, c, _ in paths]) if paths else np.zeros((0, relevance.n_words), np.float32)
     reached = []
-    for _, edge, strength, cover, hop in met.values():
-        fit = max(relevance.explained(cover), facts.get(edge.id, 0.0), 0.0)
+    for (_, edge, strength, _, hop), explained in zip(paths, relevance.explained(best_covers).tolist(), strict=True):
+        fit = max(explained, facts.get(edge.id, 0.0), 0.0)
         score = strength * fit**cfg.relevance_power * cfg.hop_decay ** (hop - 1)
         reached.append(Reached(edge, score, hop, facts.get(edge.id)))
     return sorted(reached, key=lambda r: (-r.score, r.hops, relation_order(r.relation)))

@@ -272,14 +272,25 @@ class VectorIndex:
         return [_best(h, k) for h in hits]
 
     def scores(self, ids: Iterable[str], query: F32) -> dict[str, float]:
-        """Exact cosine for the given ids (those the index holds), whatever their scope or currency."""
+        """Exact cosine for the given ids (those the index holds), whatever their scope or currency, in the order
+        given. The rows are gathered block by block with one fancy index each (a walk through hubs asks for
+        thousands of relations at once)."""
+        wanted = list(ids)
+        q = np.asarray(query, dtype=np.float32)
+        found: dict[str, float] = {}
         with self._lock:
-            known = [(ident, found) for ident in ids if (found := self._locate(ident)) is not None]
-            if not known:
-                return {}
-            rows = np.stack([block.vecs[row] for _, (block, row) in known])
-        values = rows @ np.asarray(query, dtype=np.float32)
-        return {ident: float(v) for (ident, _), v in zip(known, values, strict=True)}
+            groups: dict[int, tuple[_Block, list[str], list[int]]] = {}
+            for ident in wanted:
+                located = self._locate(ident)
+                if located is None:
+                    continue
+                block, row = located
+                group = groups.setdefault(id(block), (block, [], []))
+                group[1].append(ident)
+                group[2].append(row)
+            for block, idents, rows in groups.values():
+                found.update(zip(idents, (block.vecs[np.asarray(rows, dtype=np.intp)] @ q).tolist(), strict=True))
+        return {ident: found[ident] for ident in wanted if ident in found}
 
     def ann_partitions(self) -> int:
         """How many partitions are searched through IVF lists rather than exactly (for tests and benchmarks)."""
