@@ -67,12 +67,16 @@ def capped(rows: Sequence[Edge], entity_ids: Sequence[str], per_entity: int, pre
     wanted = set(entity_ids)
     by_entity: dict[str, list[Edge]] = {}
     for row in {r.id: r for r in rows}.values():
-        for end in {row.source_id, row.target_id} & wanted:
-            by_entity.setdefault(end, []).append(row)
+        source, target = row.source_id, row.target_id
+        if source in wanted:
+            by_entity.setdefault(source, []).append(row)
+        if target != source and target in wanted:
+            by_entity.setdefault(target, []).append(row)
     kept: dict[str, Edge] = {}
     for found in by_entity.values():
-        found.sort(key=lambda e: e.id)
-        found.sort(key=lambda e: (max(prefer.get(e.type, 0.0), 0.0), e.created_at), reverse=True)
+        if len(found) > per_entity:  # an entity within its cap keeps every edge: no order to decide
+            found.sort(key=lambda e: e.id)
+            found.sort(key=lambda e: (max(prefer.get(e.type, 0.0), 0.0), e.created_at), reverse=True)
         kept.update((e.id, e) for e in found[:per_entity])
     return sorted(kept.values(), key=lambda e: (e.created_at, e.id))
 
