@@ -120,7 +120,7 @@ def _scope(user_id: str | None, agent_id: str | None, run_id: str | None) -> _Id
 
 
 def build_server(memory_for: MemoryFor) -> MCPServer:
-    """The MCP server with its eleven tools, each acting on ``memory_for(context)``."""
+    """The MCP server with its twelve tools, each acting on ``memory_for(context)``."""
     server: MCPServer = MCPServer("graphmem", version=graphmem.__version__, instructions=INSTRUCTIONS,
                                   log_level="WARNING")  # fmt: skip
     accepted: dict[str, frozenset[str]] = {}
@@ -206,6 +206,29 @@ def build_server(memory_for: MemoryFor) -> MCPServer:
                 as_of=as_of,
                 recipe=recipe,
             )
+
+    @tool(_READ)
+    def get_context(
+        query: Annotated[str, Field(description="What the model is about to answer, in plain words.")],
+        ctx: Context,
+        user_id: UserId = None,
+        agent_id: AgentId = None,
+        run_id: RunId = None,
+        max_tokens: Annotated[
+            int, Field(description="The block's budget in tokens (estimated at four characters each).")
+        ] = 1000,
+        limit: Limit = 10,
+        filters: Filters = None,
+    ) -> dict[str, Any]:
+        """The memories relevant to a query as one block of text to put in a prompt: the best memories, numbered,
+        dated and with who said them, then the relations between what they name, each citing its memory ([n]).
+        Needs at least one of user_id, agent_id, run_id (here or in filters).
+
+        Returns {"context": the text, "memories": [...], "relations": [...] (what the block shows), "tokens",
+        "left_out": {"memories", "relations"} (what did not fit in max_tokens)}."""
+        with tool_errors():
+            where = _scope(user_id, agent_id, run_id)
+            return acting(ctx).context(query, **where, max_tokens=max_tokens, limit=limit, filters=filters)
 
     @tool(_READ)
     def get_memories(

@@ -26,7 +26,7 @@ from mcp_types import CallToolResult
 from graphmem import Memory
 from tests.service.conftest import Served, free_port, graphmem_command, quiet_env, start_server
 
-TOOLS = {"add_memory", "search_memory", "get_memories", "get_memory", "update_memory", "delete_memory",
+TOOLS = {"add_memory", "search_memory", "get_context", "get_memories", "get_memory", "update_memory", "delete_memory",
          "delete_all_memories", "add_triples", "neighbors", "paths", "history"}  # fmt: skip
 LIST_INIT = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
 CALL_TIMEOUT_S = 120  # the first call of a fresh server may load the embedding model
@@ -90,7 +90,7 @@ async def check_listing(session: ClientSession) -> None:
 
 
 async def call_every_tool(session: ClientSession, user: str) -> None:
-    """Each of the eleven tools once (and the memory-id tools again after a delete), checking what comes back."""
+    """Each of the twelve tools once (and the memory-id tools again after a delete), checking what comes back."""
     call = session.call_tool
     added = answer(await call("add_memory", {"messages": "I love hiking in the Alps", "user_id": user}))
     [event] = added["results"]
@@ -99,6 +99,9 @@ async def call_every_tool(session: ClientSession, user: str) -> None:
 
     found = answer(await call("search_memory", {"query": "hiking", "user_id": user}))
     assert [hit["id"] for hit in found["results"]] == [memory_id]
+    block = answer(await call("get_context", {"query": "hiking", "user_id": user, "max_tokens": 200}))
+    assert block["context"].startswith("Memories (best first):\n[1] ") and "hiking in the Alps" in block["context"]
+    assert [m["id"] for m in block["memories"]] == [memory_id] and block["tokens"] <= 200
     listed = answer(await call("get_memories", {"user_id": user}))
     assert [m["id"] for m in listed["results"]] == [memory_id]
     one = answer(await call("get_memory", {"memory_id": memory_id, "user_id": user}))
@@ -130,6 +133,7 @@ async def check_errors(session: ClientSession, user: str) -> None:
     """Bad arguments and unknown ids as tool errors whose text names the field or the id."""
     call = session.call_tool
     assert "limit" in refusal(await call("search_memory", {"query": "x", "user_id": user, "limit": 0}))
+    assert "max_tokens" in refusal(await call("get_context", {"query": "x", "user_id": user, "max_tokens": 0}))
     assert "limit" in refusal(await call("get_memories", {"user_id": user, "limit": "many"}))
     assert "user_id" in refusal(await call("get_memories", {}))  # no scope at all
     assert "userid" in refusal(await call("delete_memory", {"memory_id": "m", "userid": user}))  # misspelt scope
