@@ -145,15 +145,19 @@ class Episode(BaseModel):
         """Known triples as the episode keeps them: one object per triple with ``source``, ``relationship``,
         ``destination``, ``fact`` and, when set, ``source_type``, ``destination_type`` (the entity's type) and
         ``valid_at`` (ISO-8601): the shape ``add_triples`` takes, so replaying it rebuilds the same graph."""
+        return Message(role=TRIPLES_ROLE, content=json.dumps(Episode.triple_rows(extraction), ensure_ascii=False))
+
+    @staticmethod
+    def triple_rows(extraction: Extraction) -> list[dict[str, Any]]:
+        """The relations of ``extraction`` as the objects an episode keeps (``triples_message``, ``given``)."""
         from graphmem.results import RelationView  # results build on these models: imported when first used
 
         types = {e.name: e.type for e in extraction.entities}
-        rows = [
+        return [
             RelationView.triple(r.source, r.type, r.target, r.fact, types.get(r.source, "Entity"),
                                 types.get(r.target, "Entity"), r.valid_at).api()
             for r in extraction.relations
         ]  # fmt: skip
-        return Message(role=TRIPLES_ROLE, content=json.dumps(rows, ensure_ascii=False))
 
     def given(self) -> dict[str, Any] | None:
         """The ``triples`` and ``facts`` an add was given (``ingest.given``), each None when not given; None for an

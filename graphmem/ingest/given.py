@@ -53,7 +53,7 @@ def given(messages: list[Message], triples: Any, facts: Any, limits: LimitsConfi
             continue
         said = fact.text.casefold()
         fact.entities = ends if len(chosen) == 1 else [name for name in ends if name.casefold() in said]
-    rows = json.loads(Episode.triples_message(extraction).content) if triples is not None else None
+    rows = Episode.triple_rows(extraction) if triples is not None else None
     kept = Message(role=GIVEN_ROLE, content=json.dumps({"triples": rows, "facts": records}, ensure_ascii=False))
     extraction.facts = chosen
     return extraction, kept

@@ -24,6 +24,7 @@ from autogen_core.model_context import ChatCompletionContext
 from autogen_core.models import SystemMessage, UserMessage
 
 from graphmem.errors import ValidationError
+from graphmem.integrations import supported_relations
 
 __all__ = ["GraphmemMemory"]
 
@@ -101,7 +102,6 @@ class GraphmemMemory(Memory):
 
 
 def _content(result: dict[str, Any], relations: list[dict[str, Any]]) -> MemoryContent:
-    supported = [r for r in relations if result["id"] in r.get("provenance", {}).get("memory_ids", [])]
     meta = {k: result.get(k) for k in ("id", "score", "lanes", "created_at") if result.get(k) is not None}
-    meta.update(metadata=result.get("metadata") or {}, relations=supported)
+    meta.update(metadata=result.get("metadata") or {}, relations=supported_relations(result, relations))
     return MemoryContent(content=result["memory"], mime_type=MemoryMimeType.TEXT, metadata=meta)

@@ -18,6 +18,7 @@ from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, ConfigDict, Field
 
 from graphmem.errors import NotFoundError
+from graphmem.integrations import supported_relations
 
 __all__ = ["GraphmemRetriever", "memory_tools", "to_document"]
 
@@ -47,7 +48,7 @@ def to_document(result: dict[str, Any], relations: list[dict[str, Any]]) -> Docu
     keys = ("id", "score", "similarity", "lanes", "user_id", "agent_id", "run_id", "created_at", "updated_at",
             "categories", "metadata", "episode_ids")  # fmt: skip
     meta = {k: result[k] for k in keys if result.get(k) is not None}
-    meta["relations"] = [r for r in relations if result["id"] in r.get("provenance", {}).get("memory_ids", [])]
+    meta["relations"] = supported_relations(result, relations)
     return Document(id=result["id"], page_content=result["memory"], metadata=meta)
 
 

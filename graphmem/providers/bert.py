@@ -217,20 +217,14 @@ def hidden_states(model: Bert, ids: Ids, lengths: Ids, type_ids: Ids | None = No
 
     keep = (np.arange(seq)[None, :] < lengths[:, None]).astype(np.float32)  # (batch, seq) attention mask
     padding = bool(lengths.min() < seq)
-    if padding:
-        real = np.flatnonzero(keep.ravel())  # where each packed token sits in the padded (batch * seq) layout
-        x = model.word_emb[ids.ravel()[real]]
-        x += model.pos_type_emb[real % seq]
-        if type_ids is not None:
-            x += model.type_delta[type_ids.ravel()[real]]
-        bias = ((np.float32(1.0) - keep) * _MASK_BIAS)[:, None, None, :]
-    else:
-        x = model.word_emb[ids]
-        x += model.pos_type_emb[:seq]
-        if type_ids is not None:
-            x += model.type_delta[type_ids]
-        x = x.reshape(batch * seq, hidden)
+    # where each packed token sits in the padded (batch * seq) layout (every slot when nothing is padded)
+    real = np.flatnonzero(keep.ravel()) if padding else np.arange(batch * seq)
+    x = model.word_emb[ids.ravel()[real]]
+    x += model.pos_type_emb[real % seq]
+    if type_ids is not None:
+        x += model.type_delta[type_ids.ravel()[real]]
     x = _layer_norm(x, model.emb_ln_g, model.emb_ln_b, model.eps)
+    bias = ((np.float32(1.0) - keep) * _MASK_BIAS)[:, None, None, :] if padding else None
 
     for layer in model.layers:
         qkv: F32 = x @ layer.w_qkv
@@ -242,7 +236,7 @@ def hidden_states(model: Bert, ids: Ids, lengths: Ids, type_ids: Ids | None = No
         # (batch*seq, 3*hidden) -> (3, batch, heads, seq, head_dim): views only, matmul reads them strided.
         q, k, v = qkv.reshape(batch, seq, 3, heads, head_dim).transpose(2, 0, 3, 1, 4)
         scores: F32 = q @ k.transpose(0, 1, 3, 2)
-        if padding:
+        if bias is not None:
             scores += bias
         _softmax_(scores)
         context = (scores @ v).transpose(0, 2, 1, 3).reshape(batch * seq, hidden)

@@ -243,7 +243,8 @@ def search(
     cited = relation_candidates() if every else []
     evidence = _read_evidence(store, concurrent, req, q.vector, hits, cited, allowed)
     lap("evidence")
-    candidates, facts = cited if every else relation_candidates(), chosen.facts
+    candidates = cited if every else relation_candidates()
+    facts = chosen.facts
     records, similarity = evidence.records, evidence.similarity
     order = _memory_order(records)
     lanes = {lane: _ranked(found, order, wide) for lane, found in hits.items()}
