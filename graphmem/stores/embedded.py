@@ -56,7 +56,7 @@ from graphmem.stores.rows import (
     scope_values,
 )
 from graphmem.stores.settle import settle
-from graphmem.stores.vector_index import F32, VectorIndex, scan_top
+from graphmem.stores.vector_index import F32, VectorIndex, cosines, scan_top
 
 _CHUNK = 500  # SQLite's default limit on host parameters is 32766; keep IN lists modest
 _VECTOR_CHUNK = 8_192  # rows of vectors read from a table at a time while the indexes load (``_table_search``)
@@ -890,7 +890,7 @@ class EmbeddedStore:
                 f"SELECT t.id, {column} FROM {source} WHERE t.id IN ({marks}) AND {column} IS NOT NULL", chunk
             )
             for chunk_ids, vecs in self._vector_chunks(cursor):
-                found.update(zip(chunk_ids, (vecs @ query).tolist(), strict=True))
+                found.update(zip(chunk_ids, cosines(vecs, query).tolist(), strict=True))
         return {i: found[i] for i in ids if i in found}
 
     def _vector_chunks(self, cursor: sqlite3.Cursor) -> Iterator[tuple[list[str], F32]]:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from graphmem.models import Scope
-from graphmem.stores.vector_index import VectorIndex, scan_top
+from graphmem.stores.vector_index import VectorIndex, cosines, scan_top
 
 
 def unit(*values: float) -> np.ndarray:
@@ -235,3 +235,18 @@ def test_load_keeps_the_last_row_of_a_repeated_id_and_rejects_a_wrong_width() ->
         index.load([("c", np.zeros(3, dtype=np.float32).tobytes(), "", "u", "", "", True)])
     index.reset()
     assert len(index) == 0
+
+
+def test_a_rows_cosine_does_not_depend_on_the_ids_asked_beside_it() -> None:
+    """``scores`` (a store's ``similarity``) gives each id the same float whatever else is asked with it, and the
+    table path (``cosines`` on rows read in chunks) gives the same floats: a cold and a warm store answer alike."""
+    rng = np.random.default_rng(5)
+    index = VectorIndex(32)
+    vectors = clustered(rng, 300)
+    for i, vec in enumerate(vectors):
+        index.upsert(f"m{i:03d}", vec, Scope(user_id="u"))
+    query = unit(*rng.normal(size=32))
+    everything = index.scores([f"m{i:03d}" for i in range(300)], query)
+    for i in range(0, 300, 7):
+        assert index.scores([f"m{i:03d}"], query) == {f"m{i:03d}": everything[f"m{i:03d}"]}
+    assert cosines(vectors[5:9], query).tolist() == [everything[f"m{i:03d}"] for i in range(5, 9)]
