@@ -66,11 +66,11 @@ def _per_line(count: TokenCounter) -> TokenCounter:
     return lambda line: count(line + "\n")
 
 
-def _fit(costs: Sequence[int], budget: int, placed: set[int] | None = None) -> list[int]:
-    """Indexes of the lines (not already ``placed``) kept in order while their total stays within ``budget``."""
+def _fit(costs: Sequence[int], budget: int) -> list[int]:
+    """Indexes of the lines kept in order while their total stays within ``budget``."""
     kept, total = [], 0
     for i, cost in enumerate(costs):
-        if (placed is None or i not in placed) and total + cost <= budget:
+        if total + cost <= budget:
             kept.append(i)
             total += cost
     return kept
