@@ -17,8 +17,10 @@ the ``beam`` best entities go on to the next hop.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -188,8 +190,9 @@ def _shared_stems(phrases: Sequence[str], query_words: Sequence[str]) -> npt.NDA
     return out
 
 
-@dataclass
-class Reached:
+class Reached(NamedTuple):
+    """A relation the walk reached and its best path's score (a tuple: a walk through hubs makes thousands)."""
+
     relation: Edge  # a light row: the search fetches the records of those it reports
     score: float
     hops: int
@@ -207,20 +210,24 @@ def expand(
     Coverage is measured against every relation type the walk met, which is known only at the end; during the walk
     paths are ranked (for the beam) by their words' plain mean match instead.
     """
-    met: dict[str, tuple[float, Edge, float, npt.NDArray[np.float32], int]] = {}  # id -> best path
-    nothing = np.zeros(relevance.n_words, dtype=np.float32)
+    met: dict[str, tuple[float, Edge, float, int, int]] = {}  # id -> best path: score, edge, strength, cover, hop
+    # Every path's coverage (its best match per query word) is a row of one of these matrices, named by its row in
+    # all of them together: row 0 is a seed's (nothing covered yet).
+    covers = [np.zeros((1, relevance.n_words), dtype=np.float32)]
+    rows = 1
     best = dict(seeds)  # entity -> best walk score of a path reaching it (a seed: its strength)
-    frontier = {entity: (strength, nothing) for entity, strength in seeds.items()}
+    frontier = {entity: (strength, 0) for entity, strength in seeds.items()}  # entity -> (seed strength, cover row)
     facts: dict[str, float] = {}
     for step in walk_rows(store, q.scope, frontier, cfg.max_hops, cfg.fanout, q.as_of):
         hop = step.depth
         edges = sorted(step.edges, key=relation_order)  # ties: stable
-        facts.update(relevance.facts(edges))
+        facts.update(relevance.facts([e for e in edges if e.id not in facts]))  # an edge met again keeps its cosine
         types = relevance.type_match(edges)
+        type_rows = {t: i for i, t in enumerate(types)}
         decay = cfg.hop_decay ** (hop - 1)
-        following: dict[str, tuple[float, str, float, npt.NDArray[np.float32]]] = {}
-        # Every (edge, end in the frontier) pair's coverage in one array operation: through hubs a hop meets
-        # thousands of edges, and two small numpy calls per edge were a large part of the walk (issue 13).
+        following: dict[str, tuple[float, str, float, int]] = {}
+        # Every (edge, end in the frontier) pair's coverage in one array operation, gathered by row numbers: through
+        # hubs a hop meets thousands of edges, and numpy calls per edge were a large part of the walk (issue 13).
         steps = [
             (edge, here, there, name)
             for edge in edges
@@ -230,36 +237,52 @@ def expand(
             )
             if here in frontier
         ]
-        covers = np.zeros((len(steps), relevance.n_words), dtype=np.float32)
+        seen = np.concatenate(covers) if len(covers) > 1 else covers[0]
         if steps:
-            covered = np.stack([frontier[here][1] for _, here, _, _ in steps])
-            covers = np.maximum(covered, np.stack([types[e.type] for e, _, _, _ in steps]))
-        means = covers.mean(axis=1).tolist() if relevance.n_words else [0.0] * len(steps)
-        for (edge, here, there, name), cover, mean in zip(steps, covers, means, strict=True):
+            table = np.stack(list(types.values())) if types else np.zeros((0, relevance.n_words), np.float32)
+            now = np.maximum(
+                seen[[frontier[here][1] for _, here, _, _ in steps]], table[[type_rows[e.type] for e, _, _, _ in steps]]
+            )
+        else:
+            now = np.zeros((0, relevance.n_words), dtype=np.float32)
+        means = now.mean(axis=1).tolist() if relevance.n_words else [0.0] * len(steps)
+        for row, ((edge, here, there, name), mean) in enumerate(zip(steps, means, strict=True), start=rows):
             strength = frontier[here][0]
             path = strength * max(mean, facts.get(edge.id, 0.0)) * decay
             if edge.id not in met or path > met[edge.id][0]:
-                met[edge.id] = (path, edge, strength, cover, hop)
+                met[edge.id] = (path, edge, strength, row, hop)
             if path > best.get(there, 0.0):
                 best[there] = path
-                following[there] = (path, name, strength, cover)
+                following[there] = (path, name, strength, row)
+        covers.append(now)
+        rows += len(steps)
         ranked = sorted(following.items(), key=lambda kv: (-kv[1][0], kv[1][1], kv[0]))[: cfg.beam]
-        frontier = {entity: (strength, cover) for entity, (_, _, strength, cover) in ranked}
+        frontier = {entity: (strength, row) for entity, (_, _, strength, row) in ranked}
         step.follow(frontier, relevance.prefer() if PREFER_TYPES_THROUGH_HUBS else None)
     paths = list(met.values())
-    best_covers = np.stack([c for _, _, _, c, _ in paths]) if paths else np.zeros((0, relevance.n_words), np.float32)
+    every_cover = np.concatenate(covers) if len(covers) > 1 else covers[0]
+    explained = relevance.explained(every_cover[[row for _, _, _, row, _ in paths]]).tolist()
+    power, hop_decay = cfg.relevance_power, cfg.hop_decay
     reached = []
-    for (_, edge, strength, _, hop), explained in zip(paths, relevance.explained(best_covers).tolist(), strict=True):
-        fit = max(explained, facts.get(edge.id, 0.0), 0.0)
-        score = strength * fit**cfg.relevance_power * cfg.hop_decay ** (hop - 1)
-        reached.append(Reached(edge, score, hop, facts.get(edge.id)))
-    return sorted(reached, key=lambda r: (-r.score, r.hops, relation_order(r.relation)))
+    for (_, edge, strength, _, hop), share in zip(paths, explained, strict=True):
+        fact = facts.get(edge.id)
+        fit = max(share, fact or 0.0, 0.0)
+        reached.append(Reached(edge, strength * fit**power * hop_decay ** (hop - 1), hop, fact))
+    # Best first; equal scores by fewer hops, then by what the relation says: three stable sorts, each by a key
+    # made in C (one Python key per path was a tenth of a hub-heavy search).
+    reached.sort(key=_REACHED_ORDER)
+    reached.sort(key=attrgetter("hops"))
+    reached.sort(key=attrgetter("score"), reverse=True)
+    return reached
 
 
-def relation_order(r: RelationRecord | Edge) -> tuple[str, str, str, str, str]:
-    """A stable order for relations of equal score: by what they say, not by their random ids (which differ between
-    two stores given the same adds, so ordering by them made scores change from run to run)."""
-    return (r.source, r.type, r.target, r.fact, r.id)
+# A stable order for relations of equal score: by what they say, not by their random ids (which differ between two
+# stores given the same adds, so ordering by them made scores change from run to run). An ``attrgetter``: the walk
+# sorts thousands of edges a search by it, and a Python function per edge was a tenth of a hub-heavy search.
+relation_order: Callable[[RelationRecord | Edge], tuple[str, str, str, str, str]] = attrgetter(
+    "source", "type", "target", "fact", "id"
+)
+_REACHED_ORDER = attrgetter(*(f"relation.{part}" for part in ("source", "type", "target", "fact", "id")))
 
 
 def memory_scores(

@@ -334,8 +334,15 @@ class _RelationChoice:
     def of(cls, reached: list[Reached], fact_hits: list[Hit], cfg: SearchConfig, every: bool) -> _RelationChoice:
         scored: dict[str, tuple[float, int | None]] = {r.relation.id: (r.score, r.hops) for r in reached}
         facts = {r.relation.id: r.fact for r in reached if r.fact is not None}
-        best = reached if every else sorted(reached, key=lambda r: (-r.score, relation_order(r.relation)))
-        wanted = [r.relation.id for r in best[: None if every else cfg.relation_limit]]
+        if every:
+            wanted = [r.relation.id for r in reached]
+        else:  # the walk's order (score, hops, relation) and the answer's (score, relation) differ only at equal scores
+            cut = cfg.relation_limit
+            tied = reached[cut - 1].score if 0 < cut <= len(reached) else None
+            while tied is not None and cut < len(reached) and reached[cut].score == tied:
+                cut += 1
+            best = sorted(reached[:cut], key=lambda r: (-r.score, relation_order(r.relation)))
+            wanted = [r.relation.id for r in best[: cfg.relation_limit]]
         for relation_id, sim in fact_hits:
             half = 0.5 * sim  # a fact that merely reads like the query ranks below one the walk reached
             if relation_id not in scored and sim >= cfg.entity_link_similarity:

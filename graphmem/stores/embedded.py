@@ -4,7 +4,7 @@ IVF lists for a user past ``VectorIndex.exact_limit`` rows).
 For one process, a notebook, a laptop. Safe under concurrent use from threads: each thread gets its own
 connection, writes are serialized by a lock and ``BEGIN IMMEDIATE``, and every ``apply`` is one transaction.
 Other processes may share the file; a write counter in ``meta`` tells this process when to reload its vector
-indexes from disk. The first load starts in a background thread as the store opens (``_preload``), so the first
+indexes from disk (and to forget the edges the graph walk read, ``edge_cache.py``). The first load starts in a background thread as the store opens (``_preload``), so the first
 search does not pay for it unless it comes before the load is done (then it waits for it).
 """
 
@@ -36,6 +36,7 @@ from graphmem.models import (
     utcnow,
 )
 from graphmem.stores.base import Edge, Hit, Invalidation, RelationUpdate, Vector, VectorKind, WritePlan, capped
+from graphmem.stores.edge_cache import EdgeCache, Key, ends_at
 from graphmem.stores.failures import Translator, translated
 from graphmem.stores.filter_sql import memory_filter
 from graphmem.stores.fulltext import quoted_or_query
@@ -410,6 +411,7 @@ class EmbeddedStore:
         self._write_lock = threading.RLock()
         self._indexes: dict[VectorKind, VectorIndex] = {kind: VectorIndex(dim) for kind in _VECTOR_TABLES}
         self._index_seq: int | None = None
+        self._edge_cache = EdgeCache()
         schema = resources.files("graphmem.stores").joinpath("schema_embedded.sql").read_text(encoding="utf-8")
         try:
             with self._write_lock:
@@ -1105,41 +1107,76 @@ class EmbeddedStore:
         as_of: datetime | None = None,
         prefer: dict[str, float] | None = None,
     ) -> list[Edge]:
-        """One statement: for each entity and each direction, its newest ``per_entity`` edges, and as many of each
-        preferred type, by subqueries with a LIMIT: SQLite walks the entity's index entries in C and stops (ranking
-        every edge of a 4,000-edge hub by a computed weight read every row: ~18 ms per hub on MetaQA). Their union
-        holds the best ``per_entity`` of each entity, which ``capped`` picks. No record is built per edge. A
-        preferred type the entity rarely has still reads its edges down to the rarest (no index on the target and
-        type: the walk does not prefer types yet, see ``recall.graph.PREFER_TYPES_THROUGH_HUBS``)."""
+        """For each entity and each direction, its newest ``per_entity`` edges (and as many of each preferred
+        type), which ``capped`` cuts to the best ``per_entity`` of each entity. No record is built per edge.
+
+        The current graph (no ``as_of``, no preference) is read through ``_edge_cache``: only the entities it has
+        not met since the last write are read, by one statement (see ``_edge_statement``)."""
         wanted = list(dict.fromkeys(entity_ids))
         if not wanted:
             return []
+        weights = {t: w for t, w in (prefer or {}).items() if w > 0.0}
+        if as_of is not None or weights:
+            rows = [edge for _, _, edge, _ in self._edge_read(scope, wanted, per_entity, as_of, weights)]
+            return capped(rows, wanted, per_entity, weights)
+        conn = self._conn()
+        seq = int(conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()["value"])
+        now = iso(utcnow())
+        base = (scope.tenant, *scope.key(), per_entity)
+        keys: list[Key] = [(*base, end, entity) for entity in wanted for end in ("source_id", "target_id")]
+        rows, missing = self._edge_cache.get(seq, keys, now)
+        if missing:
+            found: dict[Key, tuple[list[Edge], list[str | None]]] = {key: ([], []) for key in missing}
+            for end, entity, edge, invalid_at in self._edge_read(scope, [k[-1] for k in missing], per_entity, None, {}):
+                entry = found.get((*base, end, entity))
+                if entry is not None:  # the entity's other direction may have been cached already
+                    entry[0].append(edge)
+                    entry[1].append(invalid_at)
+                    rows.append(edge)
+            self._edge_cache.put(seq, {key: (edges, ends_at(until, now)) for key, (edges, until) in found.items()})
+        return capped(rows, wanted, per_entity, weights)
+
+    def _edge_read(
+        self,
+        scope: Scope,
+        entity_ids: Sequence[str],
+        per_entity: int,
+        as_of: datetime | None,
+        weights: dict[str, float],
+    ) -> list[tuple[str, str, Edge, str | None]]:
+        """One statement: for each entity and each direction, its newest ``per_entity`` edges, and as many of each
+        preferred type, by subqueries with a LIMIT over the ``relations_from``/``relations_to`` indexes (newest
+        first, ties by id): SQLite walks the entity's index entries in C and stops (ranking every edge of a
+        4,000-edge hub by a computed weight read every row: ~18 ms per hub on MetaQA). Their union holds the best
+        ``per_entity`` of each entity. A preferred type the entity rarely has still reads its edges down to the
+        rarest (no index on the target and type: the walk does not prefer types yet, see
+        ``recall.graph.PREFER_TYPES_THROUGH_HUBS``). Each row comes with the direction and entity it was read for
+        and its ``invalid_at``."""
         where, params = _read_scope(scope, "x")
         when, extra = _believed(as_of, "x")
-        weights = {t: w for t, w in (prefer or {}).items() if w > 0.0}
-        ids, types = json.dumps(wanted), json.dumps(sorted(weights))
-        columns = "SELECT r.id, r.source_id, r.target_id, s.name, t.name, r.type, r.fact, r.created_at, r.memory_ids"
+        ids, types = json.dumps(list(dict.fromkeys(entity_ids))), json.dumps(sorted(weights))
+        columns = "r.id, r.source_id, r.target_id, s.name, t.name, r.type, r.fact, r.created_at, r.memory_ids"
         ends = "JOIN entities s ON s.id = r.source_id JOIN entities t ON t.id = r.target_id"
         newest = "ORDER BY x.created_at DESC, x.id LIMIT ?"
         statements: list[str] = []
         args: list[Any] = []
         for end in ("source_id", "target_id"):
-            touching = f"SELECT x.id FROM relations x WHERE x.{end} = e.value AND {where} AND {when}"
-            statements.append(f"{columns} FROM json_each(?) e JOIN relations r ON r.id IN ({touching} {newest}) {ends}")
+            select = f"SELECT '{end}', e.value, {columns}, r.invalid_at"
+            touching = f"SELECT x.rid FROM relations x WHERE x.{end} = e.value AND {where} AND {when}"
+            statements.append(f"{select} FROM json_each(?) e JOIN relations r ON r.rid IN ({touching} {newest}) {ends}")
             args += [ids, *params, *extra, per_entity]
             if weights:
                 typed = f"{touching} AND x.type = p.value {newest}"
                 statements.append(
-                    f"{columns} FROM json_each(?) e, json_each(?) p JOIN relations r ON r.id IN ({typed}) {ends}"
+                    f"{select} FROM json_each(?) e, json_each(?) p JOIN relations r ON r.rid IN ({typed}) {ends}"
                 )
                 args += [ids, types, *params, *extra, per_entity]
         cursor = self._conn().execute(" UNION ALL ".join(statements), args)
         cursor.row_factory = None  # plain tuples: no dict per row
-        rows = [
-            Edge(i, s, t, sn, tn, ty, f, c, tuple(json.loads(m)) if m and m != "[]" else ())
-            for i, s, t, sn, tn, ty, f, c, m in cursor
+        return [
+            (end, entity, Edge(i, s, t, sn, tn, ty, f, c, tuple(json.loads(m)) if m and m != "[]" else ()), until)
+            for end, entity, i, s, t, sn, tn, ty, f, c, m, until in cursor
         ]
-        return capped(rows, wanted, per_entity, weights)
 
     def relations_citing(self, scope: Scope, memory_ids: Sequence[str]) -> list[RelationRecord]:
         where, params = _read_scope(scope, "r")

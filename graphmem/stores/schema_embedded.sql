@@ -95,8 +95,12 @@ CREATE TABLE IF NOT EXISTS relations (
 -- type's vector is one row whichever load or tenant wrote it; a row outlives its relations only until
 -- ``delete_scope`` or ``reset`` drops the unreferenced ones.
 CREATE TABLE IF NOT EXISTS shared_vectors (id INTEGER PRIMARY KEY, embedding BLOB NOT NULL UNIQUE);
-CREATE INDEX IF NOT EXISTS relations_source ON relations (source_id, created_at);
-CREATE INDEX IF NOT EXISTS relations_target ON relations (target_id, created_at);
+-- An entity's edges in the walk's order (newest first, ties by id), so its newest few are read straight off the
+-- index and the read stops there; (x_id, created_at) made SQLite sort every tie of a bulk-loaded hub (issue 13).
+CREATE INDEX IF NOT EXISTS relations_from ON relations (source_id, created_at DESC, id);
+CREATE INDEX IF NOT EXISTS relations_to ON relations (target_id, created_at DESC, id);
+DROP INDEX IF EXISTS relations_source;
+DROP INDEX IF EXISTS relations_target;
 CREATE INDEX IF NOT EXISTS relations_key ON relations (source_id, type, target_id);
 
 CREATE TABLE IF NOT EXISTS mentions (

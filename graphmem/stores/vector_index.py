@@ -279,16 +279,20 @@ class VectorIndex:
         q = np.asarray(query, dtype=np.float32)
         found: dict[str, float] = {}
         with self._lock:
-            groups: dict[int, tuple[_Block, list[str], list[int]]] = {}
-            for ident in wanted:
-                located = self._locate(ident)
-                if located is None:
+            groups: dict[tuple[tuple[str, str], int], tuple[list[str], list[int]]] = {}
+            users, parts = self._user, self._parts
+            for ident in wanted:  # ``_locate`` inlined: this loop runs for every relation a walk meets
+                key = users.get(ident)
+                if key is None:
                     continue
-                block, row = located
-                group = groups.setdefault(id(block), (block, [], []))
-                group[1].append(ident)
-                group[2].append(row)
-            for block, idents, rows in groups.values():
+                b, row = parts[key].where[ident]
+                group = groups.get((key, b))
+                if group is None:
+                    group = groups[key, b] = ([], [])
+                group[0].append(ident)
+                group[1].append(row)
+            for (key, b), (idents, rows) in groups.items():
+                block = parts[key].blocks[b]
                 found.update(zip(idents, cosines(block.vecs[np.asarray(rows, dtype=np.intp)], q).tolist(), strict=True))
         return {ident: found[ident] for ident in wanted if ident in found}
 

@@ -80,3 +80,28 @@ def test_a_search_through_a_hub_reads_at_most_fanout_rows_per_entity_and_few_rec
         assert records <= 2 * m.config.search.relation_limit
     finally:
         m.close()
+
+
+def test_edge_rows_show_every_write_since_the_last_read(make_store: Any, embedder: Embedder) -> None:
+    """The embedded store keeps the edges it read (``stores/edge_cache.py``); no write, its own or another
+    connection's, may leave a read behind."""
+    reader = Memory(store=make_store(), embedder=embedder)
+    writer = Memory(store=make_store(), embedder=embedder)  # the same database through another connection
+    try:
+        reader.add_triples([("Studio", "PRODUCED", f"Film {i}") for i in range(3)], user_id="h")
+        studio = _id(reader, "Studio")
+        assert len(reader.store.edge_rows(SCOPE, [studio], 10)) == 3
+        writer.add_triples([("Studio", "PRODUCED", "Film 3")], user_id="h")
+        assert {e.target for e in reader.store.edge_rows(SCOPE, [studio], 10)} == {f"Film {i}" for i in range(4)}
+        time.sleep(0.01)
+        reader.add_triples([("Film 4", "PRODUCED_BY", "Studio")], user_id="h")  # the reader's own write, inbound
+        assert {e.source for e in reader.store.edge_rows(SCOPE, [studio], 10)} == {"Studio", "Film 4"}
+        assert [e.source for e in reader.store.edge_rows(SCOPE, [studio], 1)] == ["Film 4"]  # still the newest
+        film = _id(reader, "Film 3")
+        assert [e.target for e in reader.store.edge_rows(SCOPE, [film, studio], 10) if e.source == "Film 4"] == [
+            "Studio"
+        ]
+        writer.delete_all(user_id="h")
+        assert reader.store.edge_rows(SCOPE, [studio, film], 10) == []
+    finally:
+        writer.close()
