@@ -10,7 +10,7 @@ import pytest
 from graphmem import Memory
 from graphmem.providers.embed import Embedder
 from graphmem.stores.neo4j import Neo4jStore
-from tests.neo4j.test_query_plans import SCANS, SCOPES, SEEKS, tenant_view
+from tests.neo4j.test_query_plans import SCANS, SCOPES, SEEKS, searches_the_vector_index, tenant_view
 from tests.neo4j_server import Neo4jServer
 
 
@@ -35,4 +35,4 @@ def test_an_adds_candidate_searches_seek_an_index_and_never_scan(
             operators = [op for op, _ in plan]
             assert not SCANS & set(operators), f"{name} scans: {operators}"
             assert SEEKS & set(operators), f"{name} seeks no index: {operators}"
-            assert any(op == "ProcedureCall" and "db.index.vector.queryNodes" in d for op, d in plan), name
+            assert searches_the_vector_index(store, plan, name), name

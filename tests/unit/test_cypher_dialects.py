@@ -43,7 +43,25 @@ def test_every_query_of_every_dialect_expands_with_no_placeholder_left(dialect: 
         text = files.query(name)
         assert "{{" not in text and "}}" not in text, name
         assert not re.search(r"\{\{|\}\}", text), name
-    assert files.schema() == NEO4J.files.schema()  # the calendar line differs in nothing today
+
+
+def test_the_calendar_line_filters_vector_search_by_scope_inside_the_index() -> None:
+    """Issue 13: on the calendar line the vector index hands over only the scope's rows (SEARCH over the index's
+    additional properties), so its pool is about 2k, not 2k times the store's size over the scope's."""
+    schema = dict(NEO4J_CALENDAR.files.schema())
+    assert {name: text for name, text in NEO4J.files.schema() if name not in schema} == {}
+    for n, kind in (("14", "memory"), ("15", "entity"), ("16", "relation")):
+        [created] = [text for name, text in schema.items() if name.startswith(n)]
+        assert f"VECTOR INDEX {kind}_embedding_by_scope" in created
+        assert "WITH [m.tenant, m.user_id, m.agent_id, m.run_id]" in created
+        assert any(text.strip().endswith(f"DROP INDEX {kind}_embedding IF EXISTS") for text in schema.values())
+    for name in ("memory_vector", "memory_vector_many", "entity_vector", "entity_vector_many", "relation_vector"):
+        text = NEO4J_CALENDAR.files.query(name)
+        assert "db.index.vector" not in text and "$exact_ratio" not in text, name
+        assert text.count("_embedding_by_scope FOR v") == 4 and text.count("LIMIT $pool") == 4, name
+        assert "WHERE x.tenant = $tenant AND x.user_id = $seek_user LIMIT $pool" in text, name
+        assert _code(text).lstrip().startswith("CYPHER 25"), name
+        assert "queryNodes" in NEO4J.files.query(name) or "queryRelationships" in NEO4J.files.query(name)
 
 
 def test_each_shared_rule_is_written_once_in_its_fragment_and_nowhere_else() -> None:

@@ -76,6 +76,13 @@ _EXACT_RATIO = 2.0
 _TEXT_POOL = 3  # full-text matches handed over per hit asked for (the rest of a large scope's matches stay there)
 
 
+def _pool(k: int, widen: int) -> int:
+    """The candidates a vector index filtering by scope inside the search (the calendar line's ``SEARCH``) hands
+    over: twice k (room for rows that are no longer current), times the caller's widening, at least 100. A dialect
+    whose index cannot filter sizes its pool from the scope's share of the store instead (``vector_wanted``)."""
+    return max(100, 2 * k * widen)
+
+
 def _read_scope(scope: Scope) -> dict[str, str | None]:
     """A read scope's parameters (``in_scope``, ``seek``): a null id is free; the tenant is always matched."""
     return {"user_id": scope.user_id, "agent_id": scope.agent_id, "run_id": scope.run_id, "tenant": scope.tenant}
@@ -395,7 +402,7 @@ class CypherStore:
                   "exact_ratio": _EXACT_RATIO}  # fmt: skip
         widen, exact = 1, False
         while True:
-            row = self._read(q.VECTOR[kind], **params, widen=widen, exact=exact)[0]
+            row = self._read(q.VECTOR[kind], **params, widen=widen, exact=exact, pool=_pool(k, widen))[0]
             hits = [(str(i), float(score)) for i, score in row["hits"]]
             retry = self._next_pool(row, len(hits), k, widen)
             if retry is None:
@@ -416,7 +423,8 @@ class CypherStore:
         while pending:
             queries = [{"i": i, "vector": floats(vectors[i]), "widen": widen, "exact": exact}
                        for i, (widen, exact) in pending.items()]  # fmt: skip
-            for row in self._read(q.VECTOR_MANY[kind], **params, queries=queries):
+            pool = _pool(k, max(widen for widen, _ in pending.values()))
+            for row in self._read(q.VECTOR_MANY[kind], **params, queries=queries, pool=pool):
                 i = int(row["i"])
                 out[i] = [(str(ident), float(score)) for ident, score in row["hits"]]
                 retry = self._next_pool(row, len(out[i]), k, pending[i][0])
