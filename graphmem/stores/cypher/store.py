@@ -16,7 +16,9 @@ the unique indexes, and named properties keep the embeddings from being read whe
 Vector search keeps recall for small tenants: a small scope (at most ``exact_limit`` rows, and few enough that
 reading them costs less than the index's candidate pool for it) is searched exactly over its own rows; a larger
 one goes through the vector index with a pool sized to hold about 2k of the scope's rows, widened until it holds k
-(or covers the whole index). Scores are exact cosines either way. Every read's rows are typed (``results.py``).
+(or covers the whole index). Where the index filters by scope inside the search (Neo4j's calendar line, see
+``cypher/neo4j_calendar``) the pool is about 2k (``_pool``) whatever the scope's share. Scores are exact cosines
+either way. Every read's rows are typed (``results.py``).
 """
 
 from __future__ import annotations
