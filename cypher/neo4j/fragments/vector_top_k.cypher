@@ -8,6 +8,7 @@
 // because fewer than $k came back), then keeps the scope's. $exact forces the exact search (the caller's retry of
 // a scope of at most $exact_limit rows whose index neighbours turned out to be mostly other scopes').
 // Scores are exact cosines mapped from Neo4j's [0, 1] back to [-1, 1] (the index may quantize vectors).
+{{language}}
 CALL () {
   {{seek {{1}} x {{2}}}}
   RETURN count(x) AS rows

@@ -3,6 +3,7 @@
 // $vector, $widen and $exact. The scope's rows and the store's total are counted once for all of them.
 // 1 = nodes or relationships, 2 = the label or type, 3 = the vector index, 4 = the time rule fragment.
 // Returns i, rows, candidates, total, hits (results.py VectorManyRow).
+{{language}}
 CALL () {
   {{seek {{1}} x {{2}}}}
   RETURN count(x) AS rows

@@ -1,0 +1,2 @@
+// Any relationship, bound to 1 (the SEARCH clause's index names the type).
+()-[{{1}}]->()
