@@ -4,8 +4,9 @@ IVF lists for a user past ``VectorIndex.exact_limit`` rows).
 For one process, a notebook, a laptop. Safe under concurrent use from threads: each thread gets its own
 connection, writes are serialized by a lock and ``BEGIN IMMEDIATE``, and every ``apply`` is one transaction.
 Other processes may share the file; a write counter in ``meta`` tells this process when to reload its vector
-indexes from disk (and to forget the edges the graph walk read, ``edge_cache.py``). The first load starts in a background thread as the store opens (``_preload``), so the first
-search does not pay for it unless it comes before the load is done (then it waits for it).
+indexes from disk (and to forget the edges the graph walk read, ``edge_cache.py``). The first load starts in a
+background thread as the store opens (``_preload``), so the first search does not pay for it unless it comes before
+the load is done (then it waits for it).
 """
 
 from __future__ import annotations
