@@ -362,6 +362,12 @@ def _finish_migration(conn: sqlite3.Connection) -> None:
         conn.execute("DELETE FROM meta WHERE key = 'fts_rebuild'")
 
 
+def _write_count(conn: sqlite3.Connection) -> int:
+    """The store's write counter (``meta.seq``): every write transaction, of any process, adds one. What this
+    process keeps in memory (vector indexes, the edge cache) is as of one count and is reloaded when it moves."""
+    return int(conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()["value"])
+
+
 @contextmanager
 def _schema_tx(conn: sqlite3.Connection) -> Iterator[None]:
     """A migration step: all of it or nothing (the store's own ``_tx`` also counts writes; this one need not)."""
@@ -465,7 +471,7 @@ class EmbeddedStore:
             conn.execute("BEGIN IMMEDIATE")
             after: list[Callable[[], None]] = []
             try:
-                seq = int(conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()["value"])
+                seq = _write_count(conn)
                 yield conn, after
                 conn.execute("UPDATE meta SET value = ? WHERE key = 'seq'", (str(seq + 1),))
                 conn.execute("COMMIT")
@@ -480,11 +486,11 @@ class EmbeddedStore:
     def _sync_indexes(self) -> None:
         """Reload the vector indexes when another connection or process wrote since they were loaded."""
         conn = self._conn()
-        seq = int(conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()["value"])
+        seq = _write_count(conn)
         if seq == self._index_seq:
             return
         with self._write_lock:
-            seq = int(conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()["value"])
+            seq = _write_count(conn)
             if seq == self._index_seq:
                 return
             now = iso(utcnow())
@@ -1112,7 +1118,7 @@ class EmbeddedStore:
         type), which ``capped`` cuts to the best ``per_entity`` of each entity. No record is built per edge.
 
         The current graph (no ``as_of``, no preference) is read through ``_edge_cache``: only the entities it has
-        not met since the last write are read, by one statement (see ``_edge_statement``)."""
+        not met since the last write are read, by one statement (see ``_edge_read``)."""
         wanted = list(dict.fromkeys(entity_ids))
         if not wanted:
             return []
@@ -1121,7 +1127,7 @@ class EmbeddedStore:
             rows = [edge for _, _, edge, _ in self._edge_read(scope, wanted, per_entity, as_of, weights)]
             return capped(rows, wanted, per_entity, weights)
         conn = self._conn()
-        seq = int(conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()["value"])
+        seq = _write_count(conn)
         now = iso(utcnow())
         base = (scope.tenant, *scope.key(), per_entity)
         keys: list[Key] = [(*base, end, entity) for entity in wanted for end in ("source_id", "target_id")]
