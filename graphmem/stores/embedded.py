@@ -59,6 +59,7 @@ from graphmem.stores.rows import (
 )
 from graphmem.stores.settle import settle
 from graphmem.stores.vector_index import F32, VectorIndex, cosines, scan_top
+from graphmem.stores.wal_checkpoint import FALLBACK_PAGES, Checkpointer
 
 _CHUNK = 500  # SQLite's default limit on host parameters is 32766; keep IN lists modest
 _VECTOR_CHUNK = 8_192  # rows of vectors read from a table at a time while the indexes load (``_table_search``)
@@ -442,6 +443,7 @@ class EmbeddedStore:
             if not isinstance(exc.__cause__, sqlite3.Error):
                 raise
             raise type(exc)(f"cannot open the store {self.path}: {exc.__cause__}") from None
+        self._checkpointer = Checkpointer(self._checkpoint_conn, self.path.name)
         self._closing = threading.Event()
         self._loader_conn: sqlite3.Connection | None = None
         self._loader = threading.Thread(target=self._preload, name=f"graphmem-index-load:{self.path.name}", daemon=True)
@@ -458,6 +460,7 @@ class EmbeddedStore:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+            conn.execute(f"PRAGMA wal_autocheckpoint = {FALLBACK_PAGES}")  # the checkpointer thread copies the log
             self._local.conn = conn
             with self._conn_lock:
                 self._connections.append(conn)
@@ -478,6 +481,7 @@ class EmbeddedStore:
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
+            self._checkpointer.wrote()
             if self._index_seq == seq:
                 for update in after:
                     update()
@@ -521,8 +525,15 @@ class EmbeddedStore:
         except Exception:  # closed, interrupted or broken: the first search loads them again and reports it
             return
 
+    def _checkpoint_conn(self) -> sqlite3.Connection:
+        """The background checkpointer's own connection (``wal_checkpoint.py``)."""
+        conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+        return conn
+
     def close(self) -> None:
         self._closing.set()
+        self._checkpointer.close()
         if self._loader.is_alive() and self._loader_conn is not None:
             self._loader_conn.interrupt()  # stop its read; it keeps no half-loaded index
         self._loader.join()  # never close a connection the loader is reading from
