@@ -36,7 +36,6 @@ import cProfile
 import io
 import json
 import os
-import platform
 import pstats
 import random
 import resource
@@ -60,6 +59,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_data import MetaQAQuestion, load_triples, read_metaqa_questions
+from report import machine
 from synthetic import Dataset, generate, queries, rule_sentences
 
 from graphmem import Memory
@@ -685,25 +685,6 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
 
 def fmt(value: float | None, spec: str = ".1f") -> str:
     return "-" if value is None else format(value, spec)
-
-
-def machine() -> dict[str, Any]:
-    cpu = platform.processor() or "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "numpy": np.__version__,
-        "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS", "(unset)"),
-    }
 
 
 def report(results: list[Result], embed_info: dict[int, dict[str, Any]], info: dict[str, Any]) -> str:
