@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from graphmem.models import EntityRecord, MemoryRecord, RelationRecord, normalize_name
 from graphmem.stores.base import Invalidation, Vector, WritePlan
@@ -52,16 +53,21 @@ def plan_params(plan: WritePlan) -> dict[str, Any]:
         "mentions": [{"memory_id": m, "entity_id": e} for m, e in plan.mentions],
         "history": [history_props(h) for h in plan.history],
     }  # fmt: skip
-    params["vectors"] = vectors.rows
+    params["vectors"] = vectors.matrix()
     return params
 
 
 class _Vectors:
     """The distinct vectors of one plan, each sent once; rows refer to theirs by position. Relations embedded by
-    their type phrase share one vector object, so a bulk load sends a handful of vectors for its relations."""
+    their type phrase share one vector object, so a bulk load sends a handful of vectors for its relations.
+
+    They travel as one float32 matrix, which the driver packs to the same bytes as a list of lists: the driver
+    also formats every RUN's parameters for a debug log line whether or not debug logging is on, and the ``repr``
+    of a 5,000-triple load's ~1,800 vectors as lists took 0.84 s (20 times the Rust codec's packing), a summarized
+    array's 1 ms."""
 
     def __init__(self) -> None:
-        self.rows: list[list[float]] = []
+        self.rows: list[npt.NDArray[np.float32]] = []
         self._at: dict[int, tuple[Sequence[float], int]] = {}
 
     def add(self, vector: Sequence[float] | None) -> int | None:
@@ -70,8 +76,12 @@ class _Vectors:
         hit = self._at.get(id(vector))
         if hit is None:  # holding the vector keeps its id unique while the plan is built
             hit = self._at[id(vector)] = (vector, len(self.rows))
-            self.rows.append(np.asarray(vector, dtype=np.float32).tolist())
+            self.rows.append(np.asarray(vector, dtype=np.float32))
         return hit[1]
+
+    def matrix(self) -> npt.NDArray[np.float32] | list[list[float]]:
+        """Every vector, one row each (one embedder made them all, so they share a width); ``[]`` for none."""
+        return np.stack(self.rows) if self.rows else []
 
 
 def _relation_write_row(r: RelationRecord, v: int | None) -> dict[str, Any]:
